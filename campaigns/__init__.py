@@ -1,0 +1,105 @@
+"""campaigns: petitions and solidarity actions for unions, worker centers and coalitions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, render_template, request, session
+
+from campaigns import config as config_module
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the application; `config` overrides what the environment gives (tests use it)."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if config and "SECRET_KEY" in config:
+        # Tests give their own key; don't write one into the instance folder for them.
+        app.config.update(config_module.from_environment_without_key(app.instance_path))
+    else:
+        app.config.update(config_module.from_environment(app.instance_path))
+    if config:
+        app.config.update(config)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_error_pages(app)
+
+    from campaigns.cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from campaigns.extensions import babel, csrf, db, login_manager, migrate, queues
+
+    db.init_app(app)
+    # Batch mode lets migrations alter tables on SQLite, which has no ALTER COLUMN.
+    migrate.init_app(
+        app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True
+    )
+    csrf.init_app(app)
+    queues.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+
+    login_manager.init_app(app)
+    login_manager.login_view = "organize.login"
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        from campaigns.models import User
+
+        return db.session.get(User, int(user_id))
+
+    @app.context_processor
+    def inject_locale():
+        from flask_babel import get_locale
+
+        return {"current_locale": str(get_locale()), "languages": app.config["LANGUAGES"]}
+
+
+def select_locale() -> str:
+    """The language a visitor chose with the switch, else the browser's best match."""
+    from flask import current_app, has_request_context
+
+    languages = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    chosen = session.get("locale")
+    if chosen in languages:
+        return chosen
+    return request.accept_languages.best_match(languages) or languages[0]
+
+
+def _register_blueprints(app: Flask) -> None:
+    from campaigns.organize import bp as organize_bp
+    from campaigns.public import bp as public_bp
+
+    app.register_blueprint(public_bp)
+    app.register_blueprint(organize_bp, url_prefix="/organize")
+
+
+def _register_error_pages(app: Flask) -> None:
+    from flask_wtf.csrf import CSRFError
+
+    def page(status: int):
+        def handler(error):
+            return render_template("errors.html", status=status, error=error), status
+
+        return handler
+
+    for status in (400, 403, 404, 405, 410, 500):
+        app.register_error_handler(status, page(status))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return render_template("errors.html", status=400, error=error, csrf=True), 400

@@ -1,0 +1,157 @@
+"""Command-line interface: `campaigns up`, `campaigns worker`, `campaigns create-owner`, …
+
+Installed as the `campaigns` command; each command's docstring is its --help.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+
+def register_commands(app: Flask) -> None:
+    for command in (create_owner, seed_demo, worker, cron, up):
+        app.cli.add_command(command)
+
+
+def main() -> None:
+    from campaigns import create_app
+
+    FlaskGroup(create_app=lambda: create_app(), help="Run and manage campaigns.")()
+
+
+@click.command("create-owner")
+@click.argument("email")
+@click.option("--organization", "organization", required=True, help="Organization name.")
+@click.option("--name", default="", help="The person's name.")
+@click.password_option(help="At least 10 characters; asked for when not given.")
+@with_appcontext
+def create_owner(email: str, organization: str, name: str, password: str) -> None:
+    """Create a staff user who owns ORGANIZATION (created if new)."""
+    from campaigns.services.accounts import AccountError
+    from campaigns.services.accounts import create_owner as create
+
+    try:
+        user = create(email, password, organization, name=name)
+    except AccountError as exc:
+        raise click.UsageError(str(exc)) from exc
+    click.echo(f"{user.email} owns {organization}.")
+
+
+@click.command("seed-demo")
+@with_appcontext
+def seed_demo() -> None:
+    """Create the demo organization, owner and live petition if the database has none."""
+    from campaigns.services.demo import seed
+
+    login = seed(current_app.instance_path)
+    if login:
+        click.echo(f"Demo owner: {login.email} / {login.password}")
+    else:
+        click.echo("The database already has organizations; nothing seeded.")
+
+
+@click.command("worker")
+@click.argument("queue_names", nargs=-1)
+@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+def worker(queue_names: tuple[str, ...], burst: bool) -> None:
+    """Run an RQ worker (with RQ's scheduler) on QUEUE_NAMES, or on every queue."""
+    from campaigns.worker import build_worker
+
+    build_worker(current_app._get_current_object(), list(queue_names) or None).work(
+        burst=burst, with_scheduler=True
+    )
+
+
+@click.command("cron")
+def cron() -> None:
+    """Enqueue the periodic sweeps on schedule. Run exactly one per deployment."""
+    from campaigns.worker import build_cron
+
+    build_cron(current_app._get_current_object()).start()
+
+
+@click.command("up")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--web-workers", default=2, show_default=True, type=int)
+def up(host: str, port: int, web_workers: int) -> None:
+    """Start everything: Redis (embedded unless REDIS_URL is set), migrations, demo data,
+    an RQ worker, the cron scheduler and the web server. Ctrl-C stops it all."""
+    from flask_migrate import upgrade
+
+    from campaigns import embedded_redis
+    from campaigns.services.demo import seed
+
+    app = current_app._get_current_object()
+    env = dict(os.environ)
+    env.setdefault("PUBLIC_URL", f"http://{host}:{port}")
+    redis_server = None
+    if not os.environ.get("REDIS_URL"):
+        redis_server = embedded_redis.start(app.instance_path)
+        env["REDIS_URL"] = embedded_redis.socket_url(redis_server)
+        click.echo(f"Redis (embedded Valkey): {env['REDIS_URL']}")
+
+    upgrade()
+    login = seed(app.instance_path)
+
+    base = [sys.executable, "-m", "campaigns"]
+    children = [
+        subprocess.Popen([*base, "worker"], env=env),
+        subprocess.Popen([*base, "cron"], env=env),
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--workers",
+                str(web_workers),
+                "--bind",
+                f"{host}:{port}",
+                "--access-logfile",
+                "-",
+                "campaigns:create_app()",
+            ],
+            env=env,
+        ),
+    ]
+    click.echo("")
+    click.echo(f"  campaigns is running at {env['PUBLIC_URL']}/")
+    click.echo(f"  Organizer pages:        {env['PUBLIC_URL']}/organize/")
+    if login:
+        click.echo(f"  Owner login:            {login.email} / {login.password}")
+    click.echo("  Mail goes to the outbox, readable on the organizer pages.  Ctrl-C stops.")
+    click.echo("")
+
+    stopping = False
+
+    def stop(*_):
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        while not stopping and all(child.poll() is None for child in children):
+            time.sleep(0.5)
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.terminate()
+        for child in children:
+            try:
+                child.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        if redis_server is not None:
+            redis_server.stop()
+    failed = [c for c in children if c.returncode not in (0, -signal.SIGTERM, None)]
+    if failed and not stopping:
+        raise SystemExit(f"a process stopped unexpectedly (exit {failed[0].returncode})")

@@ -1,0 +1,82 @@
+"""Configuration read from environment variables, with defaults that work on a laptop.
+
+Everything a deployment changes is an environment variable; nothing secret lives in the
+repository. `SECRET_KEY`, when not given, is generated once and kept in the instance folder
+so sessions and signed links survive a restart.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+def instance_secret_key(instance_path: str) -> str:
+    """Return the key stored in the instance folder, creating it on first use."""
+    path = Path(instance_path) / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    # Written with owner-only permissions: anyone holding it can forge confirmation links.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key
+
+
+def default_redis_url(instance_path: str) -> str:
+    """Where `campaigns up` starts its embedded Redis when REDIS_URL is not set."""
+    return f"unix://{Path(instance_path) / 'redis.sock'}"
+
+
+def from_environment(instance_path: str) -> dict:
+    """Build the configuration mapping for `create_app` from the environment."""
+    values = from_environment_without_key(instance_path)
+    values["SECRET_KEY"] = os.environ.get("SECRET_KEY") or instance_secret_key(instance_path)
+    return values
+
+
+def from_environment_without_key(instance_path: str) -> dict:
+    """Everything but SECRET_KEY, for callers that bring their own key."""
+    return {
+        "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL")
+        or f"sqlite:///{Path(instance_path) / 'campaigns.db'}",
+        "REDIS_URL": os.environ.get("REDIS_URL") or default_redis_url(instance_path),
+        # outbox | sendgrid | smtp
+        "MAIL_BACKEND": os.environ.get("MAIL_BACKEND", "outbox"),
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "campaigns@localhost"),
+        "MAIL_FROM_NAME": os.environ.get("MAIL_FROM_NAME", "Campaigns"),
+        "SENDGRID_API_KEY": os.environ.get("SENDGRID_API_KEY", ""),
+        # Tests and benchmarks point the official client at a local SendGrid-compatible server.
+        "SENDGRID_API_HOST": os.environ.get("SENDGRID_API_HOST", "https://api.sendgrid.com"),
+        "SMTP_HOST": os.environ.get("SMTP_HOST", "localhost"),
+        "SMTP_PORT": _int("SMTP_PORT", 25),
+        "SMTP_USERNAME": os.environ.get("SMTP_USERNAME", ""),
+        "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD", ""),
+        "SMTP_STARTTLS": _bool("SMTP_STARTTLS", False),
+        # Absolute base for links in emails, e.g. https://act.example-union.org
+        "PUBLIC_URL": os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000"),
+        "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", False),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "CONFIRMATION_MAX_AGE_DAYS": _int("CONFIRMATION_MAX_AGE_DAYS", 60),
+        "BABEL_DEFAULT_LOCALE": "en",
+        "LANGUAGES": ["en", "es"],
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Web requests time out long before this; it bounds a job that hangs on a provider.
+        "JOB_TIMEOUT": _int("JOB_TIMEOUT", 120),
+    }

@@ -1,0 +1,81 @@
+"""Jobs on the `mail` queue: emails to supporters."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
+from sqlalchemy import select, update
+
+from campaigns import mail
+from campaigns.extensions import db, queues
+from campaigns.jobs import enqueue
+from campaigns.models import Submission, utcnow
+from campaigns.services.supporter_mail import confirmation_email
+
+log = logging.getLogger(__name__)
+
+# A confirmation not sent this long after signing was lost on the way to Redis (or Redis lost
+# it); the sweep sends it. Older than the horizon, the moment has passed.
+SWEEP_GRACE = timedelta(minutes=10)
+SWEEP_HORIZON = timedelta(days=2)
+
+
+def queue_confirmation(submission_id: int, resend: bool = False) -> None:
+    # A fixed job id for first sends lets the sweep see a job that is still waiting.
+    job_id = None if resend else f"confirm-{submission_id}"
+    enqueue(send_confirmation, submission_id, resend, queue="mail", job_id=job_id)
+
+
+def send_confirmation(submission_id: int, resend: bool = False) -> str | None:
+    """Send the confirmation email for a signature; returns the provider's message id."""
+    submission = db.session.get(Submission, submission_id)
+    if submission is None or submission.confirmed_at is not None:
+        return None  # erased or confirmed meanwhile: nothing to ask for
+    if submission.confirmation_sent_at is not None and not resend:
+        return None  # a retried or swept job whose email already went out
+    try:
+        message_id = mail.send(confirmation_email(submission))
+    except mail.PermanentMailError as exc:
+        # Retrying cannot help (a rejected address): record why, and the sweep leaves it be.
+        log.warning("confirmation for submission %s failed: %s", submission_id, exc)
+        submission.confirmation_error = str(exc)[:500]
+        db.session.commit()
+        return None
+    # mail.TemporaryMailError propagates: RQ retries the job with the queue's back-off.
+    db.session.execute(
+        update(Submission)
+        .where(Submission.id == submission_id)
+        .values(confirmation_sent_at=utcnow())
+    )
+    db.session.commit()
+    return message_id
+
+
+def sweep_confirmations() -> int:
+    """Re-queue confirmations that never went out; returns how many were queued."""
+    now = utcnow()
+    waiting = db.session.scalars(
+        select(Submission.id).where(
+            Submission.confirmation_sent_at.is_(None),
+            Submission.confirmed_at.is_(None),
+            Submission.confirmation_error.is_(None),
+            Submission.created_at < now - SWEEP_GRACE,
+            Submission.created_at > now - SWEEP_HORIZON,
+        )
+    ).all()
+    queued = 0
+    for submission_id in waiting:
+        try:
+            status = Job.fetch(
+                f"confirm-{submission_id}", connection=queues.connection
+            ).get_status()
+        except NoSuchJobError:
+            status = None
+        if status in (JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED):
+            continue
+        queue_confirmation(submission_id)
+        queued += 1
+    return queued

@@ -1,0 +1,60 @@
+"""Outgoing email behind one interface: `send(EmailMessage) -> provider message id`.
+
+The backend is chosen by `MAIL_BACKEND`: `outbox` (default; keeps mail in the database for
+people to read), `sendgrid` (production), `smtp`. Backends raise `TemporaryMailError` for what
+is worth retrying (429, 5xx, timeouts) and `PermanentMailError` for what is not.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from importlib import import_module
+
+from flask import current_app
+
+BACKENDS = ("outbox", "sendgrid", "smtp")
+
+
+@dataclass
+class EmailMessage:
+    to: str
+    subject: str
+    text: str
+    html: str = ""
+    to_name: str = ""
+    reply_to: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
+    # Which organization the mail is sent for; the outbox page shows each its own.
+    organization_id: int | None = None
+    # Opaque values echoed back by the provider's event webhook (SendGrid custom_args).
+    tracking: dict[str, str] = field(default_factory=dict)
+
+
+class MailError(Exception):
+    """A send that did not go through."""
+
+
+class TemporaryMailError(MailError):
+    """Worth another try later; `retry_after` is the provider's hint in seconds, if any."""
+
+    def __init__(self, reason: str, retry_after: float | None = None):
+        super().__init__(reason)
+        self.retry_after = retry_after
+
+
+class PermanentMailError(MailError):
+    """Will fail the same way every time (bad address, rejected content, bad credentials)."""
+
+
+def send(message: EmailMessage) -> str:
+    """Send `message` through the configured backend and return the provider's message id."""
+    name = current_app.config["MAIL_BACKEND"]
+    if name not in BACKENDS:
+        raise PermanentMailError(f"unknown MAIL_BACKEND {name!r}; use one of {BACKENDS}")
+    backend = import_module(f"campaigns.mail.{name}_backend")
+    return backend.send(message)
+
+
+def sender() -> tuple[str, str]:
+    """The configured From address and display name."""
+    return current_app.config["MAIL_FROM"], current_app.config["MAIL_FROM_NAME"]

@@ -1,0 +1,29 @@
+"""Keeps mail in the database so a fresh install works with no mail account."""
+
+from __future__ import annotations
+
+import uuid
+from email.utils import formataddr
+
+from campaigns.extensions import db
+from campaigns.mail import EmailMessage, sender
+from campaigns.models import OutboxEmail
+
+
+def send(message: EmailMessage) -> str:
+    address, name = sender()
+    message_id = f"outbox-{uuid.uuid4().hex}"
+    db.session.add(
+        OutboxEmail(
+            organization_id=message.organization_id,
+            message_id=message_id,
+            from_address=formataddr((name, address)),
+            to_address=formataddr((message.to_name, message.to)),
+            subject=message.subject,
+            text_body=message.text,
+            html_body=message.html,
+            headers=dict(message.headers),
+        )
+    )
+    db.session.commit()
+    return message_id

@@ -1,0 +1,28 @@
+"""The domain model; every model is importable from here."""
+
+from campaigns.database import utcnow
+from campaigns.models.action import Action, ActionKind, ActionTranslation
+from campaigns.models.campaign import Campaign, CampaignStatus
+from campaigns.models.counts import ActionHourlyCount
+from campaigns.models.organization import Organization
+from campaigns.models.outbox import OutboxEmail
+from campaigns.models.submission import Submission
+from campaigns.models.supporter import Supporter
+from campaigns.models.user import Membership, Role, User
+
+__all__ = [
+    "Action",
+    "ActionHourlyCount",
+    "ActionKind",
+    "ActionTranslation",
+    "Campaign",
+    "CampaignStatus",
+    "Membership",
+    "Organization",
+    "OutboxEmail",
+    "Role",
+    "Submission",
+    "Supporter",
+    "User",
+    "utcnow",
+]

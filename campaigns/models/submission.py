@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from campaigns.database import UTCDateTime, utcnow
+from campaigns.extensions import db
+from campaigns.models.action import Action
+from campaigns.models.supporter import Supporter
+
+
+class Submission(db.Model):
+    """A supporter taking an action once: a signature, a pledge, an RSVP, a story."""
+
+    __tablename__ = "submissions"
+    # Signing twice is not two signatures: the database enforces it, not only the code.
+    __table_args__ = (
+        UniqueConstraint("action_id", "supporter_id"),
+        Index("ix_submissions_action_created", "action_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    action_id: Mapped[int] = mapped_column(ForeignKey("actions.id", ondelete="CASCADE"))
+    supporter_id: Mapped[int] = mapped_column(
+        ForeignKey("supporters.id", ondelete="CASCADE"), index=True
+    )
+    comment: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(String(64), default="")
+    # The supporter's choice to appear in the public list as "Maria G., Oakland".
+    show_name: Mapped[bool] = mapped_column(Boolean, default=False)
+    locale: Mapped[str] = mapped_column(String(8), default="en")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    confirmation_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when the provider refused the confirmation for good (e.g. a mistyped domain).
+    confirmation_error: Mapped[str | None] = mapped_column(String(500))
+
+    action: Mapped[Action] = relationship()
+    supporter: Mapped[Supporter] = relationship()
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.confirmed_at is not None

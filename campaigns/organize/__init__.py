@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("organize", __name__)
+
+from campaigns.organize import routes  # noqa: E402,F401  (routes attach themselves to bp)

@@ -1,0 +1,60 @@
+"""Forms on organizer pages."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, IntegerField, PasswordField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
+
+from campaigns.services.slugs import SLUG
+
+SLUG_RULE = Regexp(SLUG, message="Use lower-case letters, digits and single hyphens.")
+
+
+class LoginForm(FlaskForm):
+    email = StringField("Email", validators=[DataRequired(), Email(), Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
+
+
+class CampaignForm(FlaskForm):
+    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
+    slug = StringField(
+        "Web address",
+        validators=[Optional(), Length(max=60), SLUG_RULE],
+        description="Left empty, it is made from the title.",
+    )
+    description = TextAreaField("Description", validators=[Optional(), Length(max=5000)])
+    goal = IntegerField(
+        "Goal",
+        validators=[Optional(), NumberRange(min=1, max=100_000_000)],
+        description="How many actions you aim for across the campaign.",
+    )
+
+
+class PetitionForm(FlaskForm):
+    slug = StringField(
+        "Web address (/a/…)",
+        validators=[Optional(), Length(max=60), SLUG_RULE],
+        description="Left empty, it is made from the English title.",
+    )
+    goal = IntegerField(
+        "Signature goal", validators=[Optional(), NumberRange(min=1, max=100_000_000)]
+    )
+    requires_confirmation = BooleanField(
+        "Count a signature only once its email is confirmed", default=True
+    )
+    show_recent_signers = BooleanField(
+        "Show recent signers who chose to be shown (first name, initial, city)", default=True
+    )
+    title_en = StringField("Title (English)", validators=[DataRequired(), Length(max=200)])
+    body_en = TextAreaField(
+        "Petition text (English)", validators=[DataRequired(), Length(max=20000)]
+    )
+    title_es = StringField("Title (Spanish)", validators=[Optional(), Length(max=200)])
+    body_es = TextAreaField("Petition text (Spanish)", validators=[Optional(), Length(max=20000)])
+
+    def validate_body_es(self, field):
+        if self.title_es.data and not field.data:
+            from wtforms.validators import ValidationError
+
+            raise ValidationError("Add the Spanish text, or leave the Spanish title empty.")

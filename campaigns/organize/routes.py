@@ -1,0 +1,230 @@
+"""Organizer pages: log in, campaigns and their petitions, the outbox."""
+
+from __future__ import annotations
+
+from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
+
+from campaigns.extensions import db
+from campaigns.models import ActionKind, Campaign, OutboxEmail
+from campaigns.organize import bp
+from campaigns.organize.access import allowed, requires
+from campaigns.organize.forms import CampaignForm, LoginForm, PetitionForm
+from campaigns.services import accounts
+from campaigns.services import campaigns as campaign_service
+from campaigns.services.slugs import is_taken
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("organize.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = accounts.authenticate(form.email.data, form.password.data)
+        if user is not None:
+            login_user(user)
+            return redirect(_safe_next() or url_for("organize.home"))
+        form.password.errors.append("That email and password do not match an account.")
+    return render_template(
+        "organize/login.html", form=form
+    ), 200 if request.method == "GET" else 401
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    logout_user()
+    flash("You are logged out.", "info")
+    return redirect(url_for("organize.login"))
+
+
+@bp.get("/")
+@login_required
+def home():
+    memberships = accounts.memberships(current_user)
+    if len(memberships) == 1:
+        return redirect(url_for("organize.campaigns", org=memberships[0].organization.slug))
+    return render_template("organize/home.html", memberships=memberships)
+
+
+@bp.get("/<org>/")
+@requires("view")
+def campaigns():
+    items = campaign_service.campaigns_of(g.organization)
+    return render_template(
+        "organize/campaigns.html", campaigns=items, can_edit=_can("edit_campaigns")
+    )
+
+
+@bp.route("/<org>/campaigns/new", methods=["GET", "POST"])
+@requires("edit_campaigns")
+def new_campaign():
+    form = CampaignForm()
+    if form.validate_on_submit() and _slug_free(form.slug, Campaign):
+        campaign = campaign_service.create_campaign(
+            g.organization,
+            title=form.title.data.strip(),
+            description=form.description.data or "",
+            goal=form.goal.data,
+            slug=form.slug.data or "",
+        )
+        flash("Campaign created as a draft. Add a petition, then publish it.", "success")
+        return redirect(_campaign_url(campaign))
+    return _form_page("organize/campaign_form.html", form=form, campaign=None)
+
+
+@bp.get("/<org>/campaigns/<int:campaign_id>")
+@requires("view")
+def campaign(campaign_id: int):
+    item = campaign_service.campaign_of(g.organization, campaign_id)
+    return render_template(
+        "organize/campaign.html",
+        campaign=item,
+        counts=campaign_service.campaign_counts(item),
+        can_edit=_can("edit_campaigns"),
+    )
+
+
+@bp.route("/<org>/campaigns/<int:campaign_id>/edit", methods=["GET", "POST"])
+@requires("edit_campaigns")
+def edit_campaign(campaign_id: int):
+    item = campaign_service.campaign_of(g.organization, campaign_id)
+    form = CampaignForm(obj=item)
+    if form.validate_on_submit() and _slug_free(form.slug, Campaign, item.id):
+        campaign_service.update_campaign(
+            item,
+            title=form.title.data.strip(),
+            description=form.description.data or "",
+            goal=form.goal.data,
+            slug=form.slug.data or "",
+        )
+        flash("Campaign saved.", "success")
+        return redirect(_campaign_url(item))
+    return _form_page("organize/campaign_form.html", form=form, campaign=item)
+
+
+@bp.post("/<org>/campaigns/<int:campaign_id>/publish")
+@requires("edit_campaigns")
+def publish_campaign(campaign_id: int):
+    return _transition(campaign_id, campaign_service.publish, "Campaign is live.")
+
+
+@bp.post("/<org>/campaigns/<int:campaign_id>/close")
+@requires("edit_campaigns")
+def close_campaign(campaign_id: int):
+    return _transition(campaign_id, campaign_service.close, "Campaign closed.")
+
+
+@bp.route("/<org>/campaigns/<int:campaign_id>/petitions/new", methods=["GET", "POST"])
+@requires("edit_campaigns")
+def new_petition(campaign_id: int):
+    item = campaign_service.campaign_of(g.organization, campaign_id)
+    form = PetitionForm()
+    if request.method == "GET":
+        form.goal.data = item.goal
+    return _save_petition(item, form, petition=None)
+
+
+@bp.route("/<org>/actions/<int:action_id>/edit", methods=["GET", "POST"])
+@requires("edit_campaigns")
+def edit_petition(action_id: int):
+    petition = campaign_service.action_of(g.organization, action_id)
+    if petition.kind != ActionKind.petition:
+        abort(404)
+    form = PetitionForm(obj=petition)
+    if request.method == "GET":
+        for t in petition.translations:
+            getattr(form, f"title_{t.locale}").data = t.title
+            getattr(form, f"body_{t.locale}").data = t.body
+    return _save_petition(petition.campaign, form, petition=petition)
+
+
+@bp.get("/<org>/outbox")
+@requires("read_outbox")
+def outbox():
+    page = max(request.args.get("page", 1, type=int), 1)
+    query = (
+        select(OutboxEmail)
+        .where(OutboxEmail.organization_id == g.organization.id)
+        .order_by(OutboxEmail.created_at.desc(), OutboxEmail.id.desc())
+    )
+    pagination = db.paginate(query, page=page, per_page=25, error_out=False)
+    return render_template("organize/outbox.html", pagination=pagination)
+
+
+@bp.get("/<org>/outbox/<int:email_id>")
+@requires("read_outbox")
+def outbox_email(email_id: int):
+    email = db.session.get(OutboxEmail, email_id)
+    if email is None or email.organization_id != g.organization.id:
+        abort(404)
+    return render_template("organize/outbox_email.html", email=email)
+
+
+def _save_petition(campaign, form: PetitionForm, petition):
+    from campaigns.models import Action
+
+    exclude = petition.id if petition else None
+    if form.validate_on_submit() and _slug_free(form.slug, Action, exclude):
+        contents = [
+            campaign_service.PetitionContent(
+                locale,
+                getattr(form, f"title_{locale}").data or "",
+                getattr(form, f"body_{locale}").data or "",
+            )
+            for locale in ("en", "es")
+        ]
+        campaign_service.save_petition(
+            campaign,
+            contents,
+            goal=form.goal.data,
+            requires_confirmation=form.requires_confirmation.data,
+            show_recent_signers=form.show_recent_signers.data,
+            slug=form.slug.data or "",
+            petition=petition,
+        )
+        flash("Petition saved.", "success")
+        return redirect(_campaign_url(campaign))
+    return _form_page(
+        "organize/petition_form.html", form=form, campaign=campaign, petition=petition
+    )
+
+
+def _transition(campaign_id: int, change, message: str):
+    item = campaign_service.campaign_of(g.organization, campaign_id)
+    try:
+        change(item)
+        flash(message, "success")
+    except campaign_service.TransitionError as exc:
+        flash(f"Not changed: {exc}.", "error")
+    return redirect(_campaign_url(item))
+
+
+def _slug_free(field, model, exclude_id: int | None = None) -> bool:
+    if field.data and is_taken(model, field.data, exclude_id):
+        field.errors.append("That web address is taken; choose another.")
+        return False
+    return True
+
+
+def _form_page(template: str, **context):
+    form = context["form"]
+    status = 422 if request.method == "POST" and form.errors else 200
+    return render_template(template, **context), status
+
+
+def _campaign_url(campaign) -> str:
+    return url_for("organize.campaign", org=g.organization.slug, campaign_id=campaign.id)
+
+
+def _can(permission: str) -> bool:
+    return allowed(g.membership.role, permission)
+
+
+def _safe_next() -> str | None:
+    target = request.args.get("next", "")
+    if target.startswith("/") and not target.startswith("//"):
+        return target
+    return None

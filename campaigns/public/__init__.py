@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("public", __name__)
+
+from campaigns.public import routes  # noqa: E402,F401  (routes attach themselves to bp)

@@ -1,0 +1,94 @@
+"""Forms on public pages; every message is translated."""
+
+from __future__ import annotations
+
+import re
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
+
+# Names may hold any letter, apostrophes, hyphens, spaces, dots; never markup.
+NO_MARKUP = re.compile(r"^[^<>{}\[\]\\]*$")
+POSTCODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 \-]{0,14}$")
+
+
+def no_markup(form, field):
+    if field.data and not NO_MARKUP.match(field.data):
+        raise ValidationError(_l("Please use letters only, without < > { } [ ] or \\."))
+
+
+class SignForm(FlaskForm):
+    first_name = StringField(
+        _l("First name"),
+        validators=[
+            DataRequired(_l("Please enter your first name.")),
+            Length(max=100, message=_l("Please use at most %(max)d characters.")),
+            no_markup,
+        ],
+        render_kw={"autocomplete": "given-name"},
+    )
+    last_name = StringField(
+        _l("Last name"),
+        validators=[
+            DataRequired(_l("Please enter your last name.")),
+            Length(max=100, message=_l("Please use at most %(max)d characters.")),
+            no_markup,
+        ],
+        render_kw={"autocomplete": "family-name"},
+    )
+    email = EmailField(
+        _l("Email"),
+        validators=[
+            DataRequired(_l("Please enter your email address.")),
+            Length(max=254, message=_l("Please use at most %(max)d characters.")),
+            Email(message=_l("Please enter a valid email address, like name@example.org.")),
+        ],
+        render_kw={"autocomplete": "email", "inputmode": "email"},
+    )
+    postcode = StringField(
+        _l("ZIP or postcode"),
+        validators=[
+            DataRequired(_l("Please enter your ZIP or postcode.")),
+            Regexp(POSTCODE, message=_l("Please enter a ZIP or postcode with letters and digits.")),
+        ],
+        render_kw={"autocomplete": "postal-code"},
+    )
+    city = StringField(
+        _l("City (optional)"),
+        validators=[
+            Optional(),
+            Length(max=100, message=_l("Please use at most %(max)d characters.")),
+            no_markup,
+        ],
+        render_kw={"autocomplete": "address-level2"},
+    )
+    comment = TextAreaField(
+        _l("Why are you signing? (optional)"),
+        validators=[
+            Optional(),
+            Length(max=1000, message=_l("Please use at most %(max)d characters.")),
+        ],
+    )
+    show_name = BooleanField(_l("Show my first name, initial and city in the list of signers"))
+    subscribe = BooleanField(_l("Email me updates about this campaign"))
+    # A honeypot: hidden from people (and from screen readers), filled in by naive bots.
+    website = StringField(_l("Leave this field empty"))
+    source = StringField(validators=[Optional(), Length(max=64)])
+
+    def strip(self) -> None:
+        for field in (self.first_name, self.last_name, self.email, self.postcode, self.city):
+            if field.data:
+                field.data = field.data.strip()
+
+    def is_bot(self) -> bool:
+        return bool(self.website.data)
+
+
+class ConfirmForm(FlaskForm):
+    """A form with only a CSRF token: the confirm button."""
+
+
+class UnsubscribeForm(FlaskForm):
+    """A form with only a CSRF token: the unsubscribe button."""

@@ -1,0 +1,134 @@
+"""Supporter-facing pages: take action, sign, confirm, unsubscribe, choose a language."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
+
+from campaigns.extensions import csrf
+from campaigns.public import bp
+from campaigns.public.forms import ConfirmForm, SignForm, UnsubscribeForm
+from campaigns.services import actions as action_service
+from campaigns.services import confirmation, subscriptions
+from campaigns.services.signing import ActionClosed, Signer, sign
+
+
+@bp.get("/")
+def index():
+    page = request.args.get("page", 1, type=int)
+    listing = action_service.live_campaigns(page=max(page, 1))
+    return render_template("public/index.html", listing=listing)
+
+
+@bp.get("/a/<slug>")
+def action(slug: str):
+    act = action_service.public_action_or_404(slug)
+    form = SignForm(source=request.args.get("source", "")[:64])
+    return _render_action(act, form)
+
+
+@bp.post("/a/<slug>")
+def sign_action(slug: str):
+    act = action_service.public_action_or_404(slug)
+    if not act.campaign.is_live:
+        return _render_action(act, SignForm(), status=410)
+    form = SignForm()
+    if not form.validate_on_submit():
+        return _render_action(act, form, status=422)
+    form.strip()
+    if form.is_bot():
+        # Show what a person would see, store nothing: bots learn nothing from the response.
+        return render_template("public/thanks.html", action=act, created=True, confirmed=False)
+    signer = Signer(
+        first_name=form.first_name.data,
+        last_name=form.last_name.data,
+        email=form.email.data,
+        postcode=form.postcode.data.upper(),
+        city=form.city.data or "",
+        comment=(form.comment.data or "").strip(),
+        show_name=form.show_name.data,
+        subscribe=form.subscribe.data,
+        source=form.source.data or "",
+        locale=str(get_locale()),
+    )
+    try:
+        result = sign(act, signer)
+    except ActionClosed:
+        return _render_action(act, SignForm(), status=410)
+    session["signed"] = {"slug": act.slug, "created": result.created}
+    return redirect(url_for("public.thanks", slug=act.slug))
+
+
+@bp.get("/a/<slug>/thanks")
+def thanks(slug: str):
+    act = action_service.public_action_or_404(slug)
+    signed = session.get("signed") or {}
+    if signed.get("slug") != slug:
+        return redirect(url_for("public.action", slug=slug))
+    return render_template(
+        "public/thanks.html",
+        action=act,
+        created=signed.get("created", True),
+        share=action_service.share_links(act),
+    )
+
+
+@bp.get("/a/<slug>/confirm/<token>")
+def confirm(slug: str, token: str):
+    submission = confirmation.submission_for_token(token)
+    if submission is None or submission.action.slug != slug:
+        return render_template("public/confirm_invalid.html"), 404
+    return render_template(
+        "public/confirm.html", submission=submission, action=submission.action, form=ConfirmForm()
+    )
+
+
+@bp.post("/a/<slug>/confirm/<token>")
+def confirm_submit(slug: str, token: str):
+    submission = confirmation.submission_for_token(token)
+    if submission is None or submission.action.slug != slug:
+        return render_template("public/confirm_invalid.html"), 404
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    confirmation.confirm(submission)
+    act = submission.action
+    return render_template(
+        "public/confirmed.html", action=act, share=action_service.share_links(act)
+    )
+
+
+@bp.route("/unsubscribe/<token>", methods=["GET"])
+def unsubscribe(token: str):
+    supporter = subscriptions.supporter_for_token(token)
+    if supporter is None:
+        return render_template("public/unsubscribe.html", invalid=True), 404
+    return render_template(
+        "public/unsubscribe.html", supporter=supporter, form=UnsubscribeForm(), done=False
+    )
+
+
+@bp.route("/unsubscribe/<token>", methods=["POST"])
+@csrf.exempt  # RFC 8058: mail clients POST "List-Unsubscribe=One-Click" with no cookie or token.
+def unsubscribe_submit(token: str):
+    supporter = subscriptions.supporter_for_token(token)
+    if supporter is None:
+        return render_template("public/unsubscribe.html", invalid=True), 404
+    subscriptions.unsubscribe(supporter)
+    return render_template("public/unsubscribe.html", supporter=supporter, done=True)
+
+
+@bp.get("/lang/<code>")
+def set_language(code: str):
+    if code in current_app.config["LANGUAGES"]:
+        session["locale"] = code
+    target = request.args.get("next", "")
+    # Only local paths: an open redirect here would lend our domain to phishing links.
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("public.index")
+    return redirect(target)
+
+
+def _render_action(act, form: SignForm, status: int = 200):
+    view = action_service.action_page(act)
+    return render_template("public/action.html", action=act, form=form, **view), status

@@ -1,0 +1,111 @@
+"""Reading actions for the public pages: listings, the action page, share links."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from flask import abort
+from flask_babel import gettext
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from campaigns.extensions import db
+from campaigns.models import Action, Campaign, CampaignStatus, Submission
+from campaigns.services import counts
+from campaigns.urls import external_url
+
+RECENT_SIGNERS = 10
+PER_PAGE = 12
+
+
+@dataclass
+class Progress:
+    total: int
+    goal: int | None
+
+    @property
+    def percent(self) -> int:
+        if not self.goal:
+            return 0
+        return min(100, round(100 * self.total / self.goal))
+
+
+def public_action_or_404(slug: str) -> Action:
+    """A live or closed action; drafts do not exist for the public."""
+    act = db.session.scalars(
+        select(Action)
+        .where(Action.slug == slug)
+        .options(selectinload(Action.translations), selectinload(Action.campaign))
+    ).first()
+    if act is None or act.campaign.status == CampaignStatus.draft:
+        abort(404)
+    return act
+
+
+def live_campaigns(page: int = 1):
+    """Live campaigns, newest first, a page at a time, with each action's public total."""
+    query = (
+        select(Campaign)
+        .where(Campaign.status == CampaignStatus.live)
+        .options(
+            selectinload(Campaign.actions).selectinload(Action.translations),
+            selectinload(Campaign.organization),
+        )
+        .order_by(Campaign.published_at.desc(), Campaign.id.desc())
+    )
+    pagination = db.paginate(query, page=page, per_page=PER_PAGE, error_out=False)
+    action_ids = [a.id for c in pagination.items for a in c.actions]
+    totals = counts.for_actions(action_ids)
+    progress = {
+        a.id: Progress(totals[a.id].counted(a.requires_confirmation), a.goal)
+        for c in pagination.items
+        for a in c.actions
+    }
+    return {"pagination": pagination, "progress": progress}
+
+
+def recent_signers(act: Action, limit: int = RECENT_SIGNERS) -> list[dict]:
+    """Only those who chose to be shown, and only first name, initial and city."""
+    if not act.show_recent_signers:
+        return []
+    query = (
+        select(Submission)
+        .where(Submission.action_id == act.id, Submission.show_name.is_(True))
+        .options(selectinload(Submission.supporter))
+        .order_by(Submission.created_at.desc(), Submission.id.desc())
+        .limit(limit)
+    )
+    if act.requires_confirmation:
+        query = query.where(Submission.confirmed_at.is_not(None))
+    return [
+        {
+            "name": s.supporter.public_name,
+            "city": s.supporter.city,
+            "at": s.created_at,
+        }
+        for s in db.session.scalars(query)
+    ]
+
+
+def action_page(act: Action) -> dict:
+    total = counts.public_total(act)
+    return {
+        "progress": Progress(total, act.goal),
+        "recent": recent_signers(act),
+        "content": act.content(),
+    }
+
+
+def share_links(act: Action) -> dict[str, str]:
+    """Plain links to share an action: no third-party scripts load on our pages."""
+    url = external_url("public.action", slug=act.slug, source="share")
+    title = act.title
+    text = gettext("I just took action: %(title)s", title=title)
+    return {
+        "url": url,
+        "whatsapp": f"https://wa.me/?text={quote(f'{text} {url}')}",
+        "email": f"mailto:?subject={quote(title)}&body={quote(f'{text} {url}')}",
+        "facebook": f"https://www.facebook.com/sharer/sharer.php?u={quote(url, safe='')}",
+        "x": f"https://x.com/intent/post?text={quote(text)}&url={quote(url, safe='')}",
+    }

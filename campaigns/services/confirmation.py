@@ -1,0 +1,48 @@
+"""Confirming a signature from the link in its email.
+
+Corporate link scanners (Outlook Safe Links, Proofpoint) open every link in a message before
+the person does, so opening the link only shows a page; its button (a POST) confirms.
+"""
+
+from __future__ import annotations
+
+from flask import current_app
+from sqlalchemy import update
+
+from campaigns.extensions import db
+from campaigns.models import Submission, utcnow
+from campaigns.services import counts, tokens
+
+
+def confirmation_token(submission: Submission) -> str:
+    return tokens.make(tokens.CONFIRM, submission.id)
+
+
+def submission_for_token(token: str) -> Submission | None:
+    """The submission a confirmation link names, or None if the link is bad or expired."""
+    max_age = current_app.config["CONFIRMATION_MAX_AGE_DAYS"] * 24 * 3600
+    try:
+        submission_id = tokens.read(tokens.CONFIRM, token, max_age)
+    except tokens.InvalidToken:
+        return None
+    return db.session.get(Submission, submission_id)
+
+
+def confirm(submission: Submission) -> bool:
+    """Mark the submission confirmed; True if this call confirmed it, False if already done.
+
+    A conditional UPDATE makes it count once even when two clicks race.
+    """
+    now = utcnow()
+    result = db.session.execute(
+        update(Submission)
+        .where(Submission.id == submission.id, Submission.confirmed_at.is_(None))
+        .values(confirmed_at=now)
+    )
+    if result.rowcount != 1:
+        db.session.rollback()
+        return False
+    counts.record(submission.action_id, confirmed=1, at=now)
+    db.session.commit()
+    db.session.refresh(submission)
+    return True

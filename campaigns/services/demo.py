@@ -1,0 +1,78 @@
+"""Demo data for a fresh install: an organization, its owner and a live petition."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+
+from campaigns.extensions import db
+from campaigns.models import Organization
+from campaigns.services import campaigns as campaign_service
+from campaigns.services.accounts import create_owner
+
+DEMO_EMAIL = "demo-owner@example.org"
+DEMO_ORGANIZATION = "Demo Workers United"
+
+
+@dataclass
+class DemoLogin:
+    email: str
+    password: str
+
+
+def seed(instance_path: str) -> DemoLogin | None:
+    """Seed a database with no organizations; return the demo login (None if not seeded).
+
+    The generated password is kept (owner-only) in the instance folder so it can be shown
+    again on the next start; change it, or delete the file, before real use.
+    """
+    password_file = Path(instance_path) / "demo_owner_password"
+    if db.session.scalars(select(Organization.id)).first() is not None:
+        if password_file.exists():
+            return DemoLogin(DEMO_EMAIL, password_file.read_text().strip())
+        return None
+    password = secrets.token_urlsafe(12)
+    user = create_owner(DEMO_EMAIL, password, DEMO_ORGANIZATION, name="Demo Owner")
+    org = user.memberships[0].organization
+    campaign = campaign_service.create_campaign(
+        org,
+        title="Fair schedules at Acme Warehouses",
+        description=(
+            "Acme warehouse workers get their shifts two days ahead. We ask for two weeks' "
+            "notice and pay when shifts are cancelled late."
+        ),
+        goal=1000,
+        slug="fair-schedules-acme",
+    )
+    campaign_service.save_petition(
+        campaign,
+        [
+            campaign_service.PetitionContent(
+                "en",
+                "Tell Acme: two weeks' notice for every schedule",
+                "We, Acme's workers and the community that shops there, ask Acme Warehouses "
+                "to post schedules two weeks ahead and to pay workers whose shifts are "
+                "cancelled with less than 24 hours' notice.",
+            ),
+            campaign_service.PetitionContent(
+                "es",
+                "Dile a Acme: dos semanas de aviso para cada horario",
+                "Nosotros, trabajadores de Acme y la comunidad que compra allí, pedimos a Acme "
+                "Warehouses que publique los horarios con dos semanas de anticipación y que "
+                "pague a quienes les cancelan un turno con menos de 24 horas de aviso.",
+            ),
+        ],
+        goal=1000,
+        # Counts at once; confirmation is still asked for and tracked.
+        requires_confirmation=False,
+        slug="acme-fair-schedules",
+    )
+    campaign_service.publish(campaign)
+    fd = os.open(password_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(password)
+    return DemoLogin(DEMO_EMAIL, password)

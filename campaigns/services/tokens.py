@@ -1,0 +1,32 @@
+"""Signed, tamper-proof values for links in emails (confirm a signature, unsubscribe)."""
+
+from __future__ import annotations
+
+from flask import current_app
+from itsdangerous import BadData, URLSafeTimedSerializer
+
+CONFIRM = "confirm-submission"
+UNSUBSCRIBE = "unsubscribe-supporter"
+
+
+class InvalidToken(Exception):
+    """The link was altered, belongs elsewhere, or has expired."""
+
+
+def _serializer(purpose: str) -> URLSafeTimedSerializer:
+    # One salt per purpose: an unsubscribe token can never be replayed as a confirmation.
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=purpose)
+
+
+def make(purpose: str, value: int) -> str:
+    return _serializer(purpose).dumps(value)
+
+
+def read(purpose: str, token: str, max_age_seconds: int | None = None) -> int:
+    try:
+        value = _serializer(purpose).loads(token, max_age=max_age_seconds)
+    except BadData as exc:
+        raise InvalidToken(str(exc)) from exc
+    if not isinstance(value, int):
+        raise InvalidToken("unexpected token payload")
+    return value

@@ -1,0 +1,59 @@
+"""The RQ worker that runs jobs inside the application, and the periodic jobs it schedules."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from flask import Flask
+from rq import Worker
+from rq.cron import CronScheduler
+
+from campaigns.extensions import db, queues
+from campaigns.jobs import mail as mail_jobs
+
+log = logging.getLogger(__name__)
+
+
+class AppWorker(Worker):
+    """An RQ worker that pushes a fresh application context around every job."""
+
+    app: Flask
+
+    def perform_job(self, job, queue, execution) -> bool:
+        with self.app.app_context():
+            if self.is_horse:
+                # The forked horse inherited the parent's pooled connections; sharing a
+                # socket between processes corrupts it. Drop them without closing the
+                # parent's (SQLAlchemy's documented recipe for fork).
+                db.engine.dispose(close=False)
+            try:
+                return super().perform_job(job, queue, execution)
+            finally:
+                db.session.remove()
+
+
+def build_worker(app: Flask, queue_names: list[str] | None = None) -> AppWorker:
+    """A worker bound to `app`, listening to the named queues (all of them by default)."""
+    with app.app_context():
+        queue_list = [queues.queue(n) for n in queue_names] if queue_names else queues.all()
+        connection = queues.connection
+    worker = AppWorker(queue_list, connection=connection)
+    worker.app = app
+    return worker
+
+
+def periodic_jobs() -> list[tuple[Callable, str, int]]:
+    """(job function, queue, interval in seconds) for the cron scheduler."""
+    return [
+        (mail_jobs.sweep_confirmations, "mail", 300),
+    ]
+
+
+def build_cron(app: Flask) -> CronScheduler:
+    """The scheduler that enqueues the periodic sweeps; run exactly one per deployment."""
+    with app.app_context():
+        cron = CronScheduler(connection=queues.connection, name="campaigns-cron")
+    for func, queue_name, interval in periodic_jobs():
+        cron.register(func, queue_name, interval=interval, job_timeout=app.config["JOB_TIMEOUT"])
+    return cron

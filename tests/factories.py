@@ -1,0 +1,103 @@
+"""Factory functions with overridable defaults. Call them inside an app context."""
+
+from __future__ import annotations
+
+import itertools
+
+from campaigns.extensions import db
+from campaigns.models import (
+    Action,
+    ActionKind,
+    ActionTranslation,
+    Campaign,
+    CampaignStatus,
+    Membership,
+    Organization,
+    Role,
+    User,
+    utcnow,
+)
+
+_seq = itertools.count(1)
+PASSWORD = "correct horse battery"
+
+
+def make_organization(**overrides) -> Organization:
+    n = next(_seq)
+    values = {"name": f"Local {n}", "slug": f"local-{n}"}
+    values.update(overrides)
+    org = Organization(**values)
+    db.session.add(org)
+    db.session.commit()
+    return org
+
+
+def make_user(organization: Organization | None = None, role: Role = Role.owner, **overrides):
+    n = next(_seq)
+    user = User(email=overrides.pop("email", f"staff{n}@example.org"), name=f"Staff {n}")
+    user.set_password(overrides.pop("password", PASSWORD))
+    db.session.add(user)
+    if organization is not None:
+        db.session.add(Membership(user=user, organization=organization, role=role))
+    db.session.commit()
+    return user
+
+
+def make_campaign(organization: Organization | None = None, **overrides) -> Campaign:
+    n = next(_seq)
+    organization = organization or make_organization()
+    status = overrides.pop("status", CampaignStatus.live)
+    values = {
+        "organization_id": organization.id,
+        "title": f"Campaign {n}",
+        "slug": f"campaign-{n}",
+        "description": "Fair pay now.",
+        "goal": 100,
+        "status": status,
+        "published_at": utcnow() if status != CampaignStatus.draft else None,
+    }
+    values.update(overrides)
+    campaign = Campaign(**values)
+    db.session.add(campaign)
+    db.session.commit()
+    return campaign
+
+
+def make_petition(campaign: Campaign | None = None, **overrides) -> Action:
+    n = next(_seq)
+    campaign = campaign or make_campaign()
+    title_es = overrides.pop("title_es", None)
+    values = {
+        "campaign_id": campaign.id,
+        "kind": ActionKind.petition,
+        "slug": f"petition-{n}",
+        "goal": 100,
+        "requires_confirmation": False,
+    }
+    values.update(overrides)
+    petition = Action(**values)
+    petition.translations.append(
+        ActionTranslation(locale="en", title=f"Petition {n}", body="We ask for fair pay.")
+    )
+    if title_es:
+        petition.translations.append(
+            ActionTranslation(locale="es", title=title_es, body="Pedimos un salario justo.")
+        )
+    db.session.add(petition)
+    db.session.commit()
+    return petition
+
+
+def signer_form(**overrides) -> dict:
+    n = next(_seq)
+    values = {
+        "first_name": "Maria",
+        "last_name": "Garcia",
+        "email": f"maria{n}@example.org",
+        "postcode": "94612",
+        "city": "Oakland",
+        "comment": "",
+        "website": "",
+    }
+    values.update(overrides)
+    return values
