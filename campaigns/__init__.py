@@ -28,6 +28,8 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.update(config)
 
+    # `{% do %}` lets the form macros build attribute maps.
+    app.jinja_env.add_extension("jinja2.ext.do")
     _init_extensions(app)
     _register_blueprints(app)
     _register_error_pages(app)

@@ -43,6 +43,19 @@ def default_redis_url(instance_path: str) -> str:
     return f"unix://{Path(instance_path) / 'redis.sock'}"
 
 
+def database_url(instance_path: str) -> str:
+    """DATABASE_URL, else SQLite in the instance folder.
+
+    Hosting platforms often hand out `postgres://` URLs, a scheme SQLAlchemy does not accept.
+    """
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        return f"sqlite:///{Path(instance_path) / 'campaigns.db'}"
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url.removeprefix("postgres://")
+    return url
+
+
 def from_environment(instance_path: str) -> dict:
     """Build the configuration mapping for `create_app` from the environment."""
     values = from_environment_without_key(instance_path)
@@ -53,8 +66,7 @@ def from_environment(instance_path: str) -> dict:
 def from_environment_without_key(instance_path: str) -> dict:
     """Everything but SECRET_KEY, for callers that bring their own key."""
     return {
-        "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL")
-        or f"sqlite:///{Path(instance_path) / 'campaigns.db'}",
+        "SQLALCHEMY_DATABASE_URI": database_url(instance_path),
         "REDIS_URL": os.environ.get("REDIS_URL") or default_redis_url(instance_path),
         # outbox | sendgrid | smtp
         "MAIL_BACKEND": os.environ.get("MAIL_BACKEND", "outbox"),

@@ -156,13 +156,14 @@ def run_jobs(app):
     return run
 
 
-CSRF_INPUT = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+CSRF_INPUT = re.compile(r'<input[^>]*name="csrf_token"[^>]*>')
+VALUE = re.compile(r'value="([^"]+)"')
 
 
 def csrf_from(html: str) -> str:
     match = CSRF_INPUT.search(html)
     assert match, "page has no CSRF token"
-    return match.group(1)
+    return VALUE.search(match.group(0)).group(1)
 
 
 @pytest.fixture

@@ -53,8 +53,10 @@ class PetitionForm(FlaskForm):
     title_es = StringField("Title (Spanish)", validators=[Optional(), Length(max=200)])
     body_es = TextAreaField("Petition text (Spanish)", validators=[Optional(), Length(max=20000)])
 
-    def validate_body_es(self, field):
-        if self.title_es.data and not field.data:
-            from wtforms.validators import ValidationError
-
-            raise ValidationError("Add the Spanish text, or leave the Spanish title empty.")
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        # Checked here, not in the field's chain: Optional() ends that chain on empty input.
+        if self.title_es.data and not self.body_es.data:
+            self.body_es.errors.append("Add the Spanish text, or leave the Spanish title empty.")
+            valid = False
+        return valid

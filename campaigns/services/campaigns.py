@@ -114,13 +114,15 @@ def save_petition(
     petition: Action | None = None,
 ) -> Action:
     """Create the campaign's petition, or update `petition`, with its text per language."""
+    english = next((c for c in contents if c.title), None)
+    if slug or petition is None:
+        # Worked out before the new row joins the session, so no half-made row is flushed.
+        slug = slug or unique_slug(Action, english.title if english else campaign.title)
     if petition is None:
         petition = Action(campaign=campaign, kind=ActionKind.petition)
         db.session.add(petition)
-    english = next((c for c in contents if c.title), None)
-    petition.slug = (
-        slug or petition.slug or unique_slug(Action, english.title if english else campaign.title)
-    )
+    if slug:
+        petition.slug = slug
     petition.goal = goal
     petition.requires_confirmation = requires_confirmation
     petition.show_recent_signers = show_recent_signers

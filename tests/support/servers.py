@@ -157,12 +157,11 @@ def start_postgres(database: str = "campaigns_test") -> Server:
         capture_output=True,
     )
     stop = [*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]
-    import psycopg2
+    import psycopg
 
-    conn = psycopg2.connect(host=str(sock), port=port, user="postgres", dbname="postgres")
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute(f'CREATE DATABASE "{database}"')
-    conn.close()
-    url = f"postgresql+psycopg2://postgres@/{database}?host={sock}&port={port}"
+    with psycopg.connect(
+        host=str(sock), port=port, user="postgres", dbname="postgres", autocommit=True
+    ) as conn:
+        conn.execute(f'CREATE DATABASE "{database}"')
+    url = f"postgresql+psycopg://postgres@/{database}?host={sock}&port={port}"
     return Server(url=url, folder=folder, stop_command=stop)

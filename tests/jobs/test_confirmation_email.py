@@ -1,0 +1,174 @@
+import re
+from datetime import timedelta
+
+import pytest
+from rq import Queue
+from rq.registry import ScheduledJobRegistry
+from sqlalchemy import select
+
+from campaigns.extensions import db, queues
+from campaigns.jobs.mail import sweep_confirmations
+from campaigns.models import OutboxEmail, Submission, utcnow
+from tests.conftest import csrf_from
+from tests.factories import make_petition, signer_form
+from tests.support.sendgrid_server import Reply, SendGridServer
+
+
+def sign_through_page(client, csrf, slug, **fields):
+    data = {**signer_form(**fields), "csrf_token": csrf(f"/a/{slug}")}
+    resp = client.post(f"/a/{slug}", data=data)
+    assert resp.status_code == 302, resp.get_data(as_text=True)
+
+
+def outbox(app) -> list[OutboxEmail]:
+    with app.app_context():
+        return list(db.session.scalars(select(OutboxEmail).order_by(OutboxEmail.id)))
+
+
+@pytest.mark.both_databases
+def test_worker_delivers_confirmation_and_its_link_confirms(app, client, csrf, run_jobs):
+    """Signing queues an email; a real worker sends it; its link and button confirm."""
+    with app.app_context():
+        slug = make_petition(requires_confirmation=True).slug
+    sign_through_page(client, csrf, slug, email="ana@example.org", first_name="Ana")
+    assert outbox(app) == []  # nothing is sent inside the request
+
+    run_jobs()
+    [email] = outbox(app)
+    assert "ana@example.org" in email.to_address
+    assert email.subject.startswith("Please confirm your signature")
+    assert "Hello Ana," in email.text_body
+    assert email.headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert email.headers["List-Unsubscribe"].startswith("<http://campaigns.test/unsubscribe/")
+
+    link = re.search(r"http://campaigns\.test(/a/\S+/confirm/\S+)", email.text_body).group(1)
+    page = client.get(link)
+    client.post(link, data={"csrf_token": csrf_from(page.get_data(as_text=True))})
+    with app.app_context():
+        submission = db.session.scalars(select(Submission)).one()
+        assert submission.confirmed_at is not None
+        assert submission.confirmation_sent_at is not None
+
+
+def test_spanish_signer_gets_spanish_email(app, client, csrf, run_jobs):
+    """The email is written in the language the supporter signed in."""
+    with app.app_context():
+        slug = make_petition(title_es="Salario justo ya").slug
+    client.get("/lang/es")
+    sign_through_page(client, csrf, slug, first_name="Rosa")
+    run_jobs()
+    [email] = outbox(app)
+    assert "Salario justo ya" in email.subject
+    assert "Hola, Rosa" in email.text_body
+    assert "Gracias por firmar" in email.text_body
+
+
+def test_duplicate_unconfirmed_signature_resends_the_email(app, client, csrf, run_jobs):
+    """Signing again before confirming sends the confirmation again; no second signature."""
+    with app.app_context():
+        slug = make_petition(requires_confirmation=True).slug
+    sign_through_page(client, csrf, slug, email="ana@example.org")
+    run_jobs()
+    sign_through_page(client, csrf, slug, email="ana@example.org")
+    run_jobs()
+    assert len(outbox(app)) == 2
+    with app.app_context():
+        assert len(db.session.scalars(select(Submission)).all()) == 1
+
+
+def test_job_for_a_sent_confirmation_does_not_send_twice(app, client, csrf, run_jobs):
+    """A first-send job that runs again (retried, swept) sends nothing the second time."""
+    from campaigns.jobs.mail import send_confirmation
+
+    with app.app_context():
+        slug = make_petition().slug
+    sign_through_page(client, csrf, slug)
+    run_jobs()
+    with app.app_context():
+        submission_id = db.session.scalars(select(Submission.id)).one()
+        assert send_confirmation(submission_id) is None
+    assert len(outbox(app)) == 1
+
+
+def test_sendgrid_backend_through_the_worker(app, client, csrf, run_jobs):
+    """With MAIL_BACKEND=sendgrid the worker posts the confirmation to the provider."""
+    server = SendGridServer().start()
+    try:
+        app.config.update(
+            MAIL_BACKEND="sendgrid", SENDGRID_API_KEY="SG.k", SENDGRID_API_HOST=server.url
+        )
+        with app.app_context():
+            slug = make_petition().slug
+        sign_through_page(client, csrf, slug, email="rosa@example.org")
+        run_jobs()
+        [request] = server.mail_sends()
+        body = request.body
+        assert body["personalizations"][0]["to"][0]["email"] == "rosa@example.org"
+        assert body["headers"]["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+        text = body["content"][0]["value"]
+        assert "/confirm/" in text
+        assert body["custom_args"]["submission_id"]
+    finally:
+        server.stop()
+
+
+def test_temporary_failure_is_retried_with_back_off(app, client, csrf, run_jobs):
+    """A 503 leaves the job scheduled for a later try and the email not marked sent."""
+    server = SendGridServer().start()
+    server.replies.append(Reply(503, body={"errors": [{"message": "try later"}]}))
+    try:
+        app.config.update(
+            MAIL_BACKEND="sendgrid", SENDGRID_API_KEY="SG.k", SENDGRID_API_HOST=server.url
+        )
+        with app.app_context():
+            slug = make_petition().slug
+        sign_through_page(client, csrf, slug)
+        run_jobs()
+        assert len(server.mail_sends()) == 1
+        with app.app_context():
+            registry = ScheduledJobRegistry(queue=Queue("mail", connection=queues.connection))
+            assert len(registry.get_job_ids()) == 1
+            submission = db.session.scalars(select(Submission)).one()
+            assert submission.confirmation_sent_at is None
+            assert submission.confirmation_error is None
+    finally:
+        server.stop()
+
+
+def test_permanent_failure_is_recorded_and_not_retried(app, client, csrf, run_jobs):
+    """A rejected address is recorded on the signature and the sweep leaves it alone."""
+    server = SendGridServer().start()
+    server.replies.append(Reply(400, body={"errors": [{"message": "invalid address"}]}))
+    try:
+        app.config.update(
+            MAIL_BACKEND="sendgrid", SENDGRID_API_KEY="SG.k", SENDGRID_API_HOST=server.url
+        )
+        with app.app_context():
+            slug = make_petition().slug
+        sign_through_page(client, csrf, slug)
+        run_jobs()
+        with app.app_context():
+            submission = db.session.scalars(select(Submission)).one()
+            assert "invalid address" in submission.confirmation_error
+            submission.created_at = utcnow() - timedelta(hours=1)
+            db.session.commit()
+            assert sweep_confirmations() == 0
+    finally:
+        server.stop()
+
+
+def test_sweep_requeues_a_confirmation_lost_with_redis(app, client, csrf, run_jobs):
+    """If Redis loses the queued job, the periodic sweep queues it again and it is sent."""
+    with app.app_context():
+        slug = make_petition().slug
+    sign_through_page(client, csrf, slug)
+    with app.app_context():
+        queues.connection.flushall()  # Redis restarted without persistence
+        assert sweep_confirmations() == 0  # within the grace period: maybe still in flight
+        submission = db.session.scalars(select(Submission)).one()
+        submission.created_at = utcnow() - timedelta(minutes=15)
+        db.session.commit()
+        assert sweep_confirmations() == 1
+        assert sweep_confirmations() == 0  # already queued: not queued twice
+    run_jobs()
+    assert len(outbox(app)) == 1

@@ -1,0 +1,60 @@
+from campaigns.extensions import db
+from campaigns.models import Role, User
+from tests.factories import make_organization, make_user
+
+
+def test_login_and_logout(app, client, login, csrf):
+    """An organizer logs in with email and password, lands on their campaigns, logs out."""
+    with app.app_context():
+        org = make_organization(slug="local-7")
+        make_user(org, Role.organizer, email="ruth@example.org")
+    resp = login("Ruth@Example.org")
+    assert resp.status_code == 302
+    assert client.get("/organize/").headers["Location"].endswith("/organize/local-7/")
+    token = csrf("/organize/local-7/")
+    client.post("/organize/logout", data={"csrf_token": token})
+    assert client.get("/organize/local-7/").status_code == 302  # back to the login page
+
+
+def test_wrong_password_is_refused_with_a_message(app, client, login):
+    """A wrong password re-renders the form with a message and logs nobody in."""
+    with app.app_context():
+        make_user(make_organization(), email="ruth@example.org")
+    resp = login("ruth@example.org", "wrong password")
+    assert resp.status_code == 401
+    assert "do not match an account" in resp.get_data(as_text=True)
+    assert client.get("/organize/").status_code == 302
+
+
+def test_passwords_are_stored_hashed(app):
+    """No password is stored as typed."""
+    with app.app_context():
+        make_user(email="ruth@example.org", password="a long passphrase")
+        stored = db.session.query(User).one().password_hash
+        assert "a long passphrase" not in stored
+        assert stored.startswith(("scrypt:", "pbkdf2:"))
+
+
+def test_organizer_pages_require_login(app, client):
+    """Anonymous visitors are sent to the login page."""
+    with app.app_context():
+        make_organization(slug="local-7")
+    resp = client.get("/organize/local-7/")
+    assert resp.status_code == 302
+    assert "/organize/login" in resp.headers["Location"]
+
+
+def test_login_next_is_local_only(app, client, csrf):
+    """The post-login redirect never leaves the site."""
+    with app.app_context():
+        make_user(make_organization(), email="ruth@example.org")
+    token = csrf("/organize/login")
+    resp = client.post(
+        "/organize/login?next=//evil.example/",
+        data={
+            "email": "ruth@example.org",
+            "password": "correct horse battery",
+            "csrf_token": token,
+        },
+    )
+    assert "evil.example" not in resp.headers["Location"]

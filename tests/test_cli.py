@@ -1,0 +1,53 @@
+from sqlalchemy import func, select
+
+from campaigns.extensions import db
+from campaigns.models import Action, Campaign, CampaignStatus, Membership, Role, User
+
+
+def test_create_owner(app, runner):
+    """`campaigns create-owner` makes a user who owns the named organization."""
+    result = runner.invoke(
+        args=[
+            "create-owner",
+            "Lead@Union.example",
+            "--organization",
+            "Local 10",
+            "--password",
+            "a long passphrase",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    assert "lead@union.example owns Local 10." in result.output
+    with app.app_context():
+        membership = db.session.scalars(select(Membership)).one()
+        assert membership.role == Role.owner
+        assert membership.organization.slug == "local-10"
+        assert membership.user.check_password("a long passphrase")
+
+
+def test_create_owner_refuses_a_short_password(app, runner):
+    """A short password is refused with a clear message and nothing is created."""
+    result = runner.invoke(
+        args=["create-owner", "a@b.example", "--organization", "X", "--password", "short"]
+    )
+    assert result.exit_code != 0
+    assert "at least 10 characters" in result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(User)) == 0
+
+
+def test_seed_demo_once(app, runner, tmp_path):
+    """The demo is seeded into an empty database once: a live petition counting at once."""
+    app.instance_path = str(tmp_path)
+    first = runner.invoke(args=["seed-demo"])
+    assert "Demo owner: demo-owner@example.org / " in first.output
+    password = first.output.strip().rsplit(" / ", 1)[1]
+    second = runner.invoke(args=["seed-demo"])
+    assert password in second.output  # the same login is shown again, nothing new made
+    with app.app_context():
+        campaign = db.session.scalars(select(Campaign)).one()
+        assert campaign.status == CampaignStatus.live
+        petition = db.session.scalars(select(Action)).one()
+        assert not petition.requires_confirmation
+        assert {t.locale for t in petition.translations} == {"en", "es"}
+        assert db.session.scalars(select(User)).one().check_password(password)
