@@ -46,7 +46,11 @@ def send(message: EmailMessage) -> str:
             raise TemporaryMailError(reason) from exc
         raise PermanentMailError(reason) from exc
     except smtplib.SMTPRecipientsRefused as exc:
-        raise PermanentMailError(f"SMTP refused recipients: {exc.recipients!r}") from exc
+        reason = f"SMTP refused recipients: {exc.recipients!r}"
+        codes = [code for code, _ in exc.recipients.values()]
+        if codes and all(400 <= code < 500 for code in codes):
+            raise TemporaryMailError(reason) from exc
+        raise PermanentMailError(reason) from exc
     except (OSError, smtplib.SMTPException) as exc:
         raise TemporaryMailError(f"SMTP unavailable: {exc}") from exc
     return mime["Message-ID"]
