@@ -10,6 +10,7 @@ from rq import Worker
 from rq.cron import CronScheduler
 
 from campaigns.extensions import db, queues
+from campaigns.jobs import letters as letter_jobs
 from campaigns.jobs import mail as mail_jobs
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,7 @@ def periodic_jobs() -> list[tuple[Callable, str, int]]:
     """(job function, queue, interval in seconds) for the cron scheduler."""
     return [
         (mail_jobs.sweep_confirmations, "mail", 300),
+        (letter_jobs.sweep_messages, "mail", 60),
     ]
 
 

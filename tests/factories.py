@@ -101,3 +101,53 @@ def signer_form(**overrides) -> dict:
     }
     values.update(overrides)
     return values
+
+
+def make_letter(campaign: Campaign | None = None, targets=(), **overrides) -> Action:
+    """A letter action with fixed `targets` (name, title, email) and an English template."""
+    from campaigns.models import ActionTarget, LetterSettings, LetterTemplate, Target
+
+    n = next(_seq)
+    campaign = campaign or make_campaign()
+    editable = overrides.pop("editable", True)
+    fallback = overrides.pop("fallback", None)
+    subject = overrides.pop("subject", "Bargain in good faith, {target_name}")
+    body = overrides.pop(
+        "body", "Dear {target_title} {target_name},\n\nPlease bargain.\n\n{supporter_name}"
+    )
+    values = {
+        "campaign_id": campaign.id,
+        "kind": ActionKind.letter,
+        "slug": f"letter-{n}",
+        "requires_confirmation": False,
+    }
+    values.update(overrides)
+    action = Action(**values)
+    action.translations.append(ActionTranslation(locale="en", title=f"Write to the boss {n}"))
+    db.session.add(action)
+    db.session.flush()
+    db.session.add(LetterTemplate(action_id=action.id, locale="en", subject=subject, body=body))
+    fallback_target = None
+    if fallback:
+        name, title, email = fallback
+        fallback_target = Target(
+            organization_id=campaign.organization_id, name=name, title=title, email=email
+        )
+        db.session.add(fallback_target)
+        db.session.flush()
+    db.session.add(
+        LetterSettings(
+            action_id=action.id,
+            editable=editable,
+            fallback_target_id=fallback_target.id if fallback_target else None,
+        )
+    )
+    for name, title, email in targets:
+        target = Target(
+            organization_id=campaign.organization_id, name=name, title=title, email=email
+        )
+        db.session.add(target)
+        db.session.flush()
+        db.session.add(ActionTarget(action_id=action.id, target_id=target.id))
+    db.session.commit()
+    return action

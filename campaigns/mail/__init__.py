@@ -23,6 +23,8 @@ class EmailMessage:
     html: str = ""
     to_name: str = ""
     reply_to: str = ""
+    # Overrides MAIL_FROM_NAME, e.g. "Ana Ruiz via Local 42"; the address stays ours.
+    from_name: str = ""
     headers: dict[str, str] = field(default_factory=dict)
     # Which organization the mail is sent for; the outbox page shows each its own.
     organization_id: int | None = None
@@ -53,6 +55,21 @@ def send(message: EmailMessage) -> str:
         raise PermanentMailError(f"unknown MAIL_BACKEND {name!r}; use one of {BACKENDS}")
     backend = import_module(f"campaigns.mail.{name}_backend")
     return backend.send(message)
+
+
+def send_batch(messages: list[EmailMessage]) -> list[str]:
+    """Send messages that share subject, body and Reply-To; provider ids in the same order.
+
+    SendGrid takes them in one API call (one personalization each); other backends send
+    them one by one. The batch succeeds or raises as a whole.
+    """
+    name = current_app.config["MAIL_BACKEND"]
+    if name not in BACKENDS:
+        raise PermanentMailError(f"unknown MAIL_BACKEND {name!r}; use one of {BACKENDS}")
+    backend = import_module(f"campaigns.mail.{name}_backend")
+    if hasattr(backend, "send_batch"):
+        return backend.send_batch(messages)
+    return [backend.send(message) for message in messages]
 
 
 def sender() -> tuple[str, str]:

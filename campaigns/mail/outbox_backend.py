@@ -12,6 +12,7 @@ from campaigns.models import OutboxEmail
 
 def send(message: EmailMessage) -> str:
     address, name = sender()
+    name = message.from_name or name
     message_id = f"outbox-{uuid.uuid4().hex}"
     db.session.add(
         OutboxEmail(

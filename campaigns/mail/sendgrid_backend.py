@@ -12,7 +12,17 @@ import urllib.error
 from flask import current_app
 from python_http_client.exceptions import HTTPError
 from sendgrid import SendGridAPIClient
-from sendgrid.helpers.mail import CustomArg, From, Header, Mail, ReplyTo, To
+from sendgrid.helpers.mail import (
+    Content,
+    CustomArg,
+    From,
+    Header,
+    Mail,
+    Personalization,
+    ReplyTo,
+    Subject,
+    To,
+)
 
 from campaigns.mail import EmailMessage, PermanentMailError, TemporaryMailError, sender
 
@@ -32,6 +42,7 @@ def _client() -> SendGridAPIClient:
 def build(message: EmailMessage) -> Mail:
     """The v3 request for `message` (kept separate so its body can be inspected)."""
     address, name = sender()
+    name = message.from_name or name
     mail = Mail(
         from_email=From(address, name),
         to_emails=To(message.to, message.to_name or None),
@@ -45,6 +56,33 @@ def build(message: EmailMessage) -> Mail:
         mail.add_header(Header(key, value))
     for key, value in message.tracking.items():
         mail.add_custom_arg(CustomArg(key, str(value)))
+    return mail
+
+
+def build_batch(messages: list[EmailMessage]) -> Mail:
+    """One request, one personalization per message: its recipient, sender name and ids.
+
+    The messages share subject, body and Reply-To (SendGrid keeps Reply-To per request).
+    """
+    address, default_name = sender()
+    first = messages[0]
+    mail = Mail()
+    mail.from_email = From(address, first.from_name or default_name)
+    mail.subject = Subject(first.subject)
+    mail.add_content(Content("text/plain", first.text))
+    if first.html:
+        mail.add_content(Content("text/html", first.html))
+    if first.reply_to:
+        mail.reply_to = ReplyTo(first.reply_to)
+    for key, value in first.headers.items():
+        mail.add_header(Header(key, value))
+    for message in messages:
+        personalization = Personalization()
+        personalization.add_to(To(message.to, message.to_name or None))
+        personalization.set_from(From(address, message.from_name or default_name))
+        for key, value in message.tracking.items():
+            personalization.add_custom_arg(CustomArg(key, str(value)))
+        mail.add_personalization(personalization)
     return mail
 
 
@@ -66,8 +104,21 @@ def _retry_after(headers) -> float | None:
 
 
 def send(message: EmailMessage) -> str:
+    return _post(build(message))
+
+
+def send_batch(messages: list[EmailMessage]) -> list[str]:
+    """Up to 1,000 messages in one call. SendGrid returns one X-Message-Id for the request;
+    each recipient's events carry it as the prefix of their sg_message_id."""
+    if len(messages) > 1000:
+        raise ValueError("SendGrid takes at most 1000 personalizations per request")
+    message_id = _post(build_batch(messages))
+    return [message_id] * len(messages)
+
+
+def _post(mail: Mail) -> str:
     try:
-        response = _client().send(build(message))
+        response = _client().send(mail)
     except HTTPError as exc:
         status = exc.status_code
         reason = f"SendGrid {status}: {exc.body.decode('utf-8', 'replace')[:500]}"

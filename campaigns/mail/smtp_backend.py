@@ -14,6 +14,7 @@ from campaigns.mail import EmailMessage, PermanentMailError, TemporaryMailError,
 
 def build(message: EmailMessage) -> MIMEMessage:
     address, name = sender()
+    name = message.from_name or name
     mime = MIMEMessage()
     mime["From"] = formataddr((name, address))
     mime["To"] = formataddr((message.to_name, message.to))

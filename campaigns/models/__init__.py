@@ -4,16 +4,25 @@ from campaigns.database import utcnow
 from campaigns.models.action import Action, ActionKind, ActionTranslation
 from campaigns.models.campaign import Campaign, CampaignStatus
 from campaigns.models.counts import ActionHourlyCount
+from campaigns.models.letter import LetterSettings, LetterTemplate
+from campaigns.models.message import FINAL_STATUSES, Message, MessageStatus
 from campaigns.models.organization import Organization
 from campaigns.models.outbox import OutboxEmail
 from campaigns.models.submission import Submission
 from campaigns.models.supporter import Supporter
+from campaigns.models.target import ActionTarget, Target
 from campaigns.models.user import Membership, Role, User
 
 __all__ = [
     "Action",
     "ActionHourlyCount",
     "ActionKind",
+    "ActionTarget",
+    "FINAL_STATUSES",
+    "LetterSettings",
+    "LetterTemplate",
+    "Message",
+    "MessageStatus",
     "ActionTranslation",
     "Campaign",
     "CampaignStatus",
@@ -23,6 +32,7 @@ __all__ = [
     "Role",
     "Submission",
     "Supporter",
+    "Target",
     "User",
     "utcnow",
 ]

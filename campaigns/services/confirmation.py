@@ -45,4 +45,8 @@ def confirm(submission: Submission) -> bool:
     counts.record(submission.action_id, confirmed=1, at=now)
     db.session.commit()
     db.session.refresh(submission)
+    # Letters written in this supporter's name were waiting for exactly this.
+    from campaigns.services.letters import release_confirmed
+
+    release_confirmed(submission.id)
     return True

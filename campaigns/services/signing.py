@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -39,19 +40,31 @@ class SignResult:
     created: bool
 
 
-def sign(action: Action, signer: Signer) -> SignResult:
+def sign(
+    action: Action,
+    signer: Signer,
+    on_created: Callable[[Submission], Callable[[], None] | None] | None = None,
+) -> SignResult:
     """Record `signer`'s signature on `action` and queue the confirmation email.
 
     Signing again with an alias of the same address is the same signature: nothing is
     counted twice, and an unconfirmed signer gets the confirmation email again.
+
+    `on_created(submission)` writes what the action adds (letters, say) in the same
+    transaction as the submission; what it returns is called after the commit.
     """
     if action.campaign.status != CampaignStatus.live:
         raise ActionClosed(action.slug)
     supporter = _find_or_create_supporter(action.campaign.organization_id, signer)
     submission, created = _find_or_create_submission(action, supporter, signer)
+    after_commit = None
     if created:
+        if on_created is not None:
+            after_commit = on_created(submission)
         counts.record(action.id, signed=1, at=submission.created_at)
     db.session.commit()
+    if after_commit is not None:
+        after_commit()
 
     if created or submission.confirmed_at is None:
         from campaigns.jobs.mail import queue_confirmation

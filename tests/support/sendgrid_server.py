@@ -33,6 +33,11 @@ class SendGridServer:
         self.requests: list[Recorded] = []
         self.replies: list[Reply] = []  # consumed first-in, first-out; then 202s
         self._lock = threading.Lock()
+        # hold(body) -> True keeps that request open until `release` is set: a provider that
+        # hangs, so a test can kill a worker while its call is in flight.
+        self.hold = None
+        self.holding = threading.Event()
+        self.release = threading.Event()
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -47,6 +52,11 @@ class SendGridServer:
                     owner.requests.append(
                         Recorded("POST", self.path, dict(self.headers.items()), body)
                     )
+                    held = owner.hold is not None and owner.hold(body)
+                if held:
+                    owner.holding.set()
+                    owner.release.wait(timeout=60)
+                with owner._lock:
                     reply = owner.replies.pop(0) if owner.replies else Reply()
                 if self.path != "/v3/mail/send":
                     reply = Reply(404, body={"errors": [{"message": "not found"}]})
@@ -77,6 +87,7 @@ class SendGridServer:
         return self
 
     def stop(self) -> None:
+        self.release.set()
         self._server.shutdown()
         self._server.server_close()
 

@@ -1,0 +1,239 @@
+"""Delivering letters to targets: claim, send in batches, retry with back-off, sweep.
+
+Every message is in exactly one state. A batch is claimed (`queued -> sending`, one atomic
+UPDATE that only matches rows still queued) right before its API call, so two workers never
+send the same message, and a message is `sending` only while its request is in flight.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from campaigns import mail
+from campaigns.extensions import db
+from campaigns.jobs import enqueue
+from campaigns.models import LetterSettings, Message, MessageStatus, utcnow
+
+log = logging.getLogger(__name__)
+
+# Messages per provider call; SendGrid takes up to 1,000 personalizations.
+BATCH_SIZE = 500
+# Messages per job: a job is short, and a killed job strands little.
+JOB_SIZE = 2000
+# Seconds to wait before try number n+1 when the provider gave no hint.
+BACK_OFF = [30, 120, 600, 1800, 3600]
+# A queued message past its due time by this much lost its job (a Redis restart).
+SWEEP_GRACE = timedelta(minutes=2)
+
+
+def queue_delivery(message_ids: list[int], delay: timedelta | None = None) -> None:
+    for start in range(0, len(message_ids), JOB_SIZE):
+        chunk = message_ids[start : start + JOB_SIZE]
+        # Retries are per message (below), not per job: a job never re-runs a whole batch.
+        enqueue(deliver_messages, chunk, queue="mail", delay=delay, retry=False)
+
+
+def deliver_messages(message_ids: list[int]) -> dict[str, int]:
+    """Send the due, queued messages among `message_ids`; returns a tally by outcome."""
+    now = utcnow()
+    rows = db.session.execute(
+        select(Message.id, Message.action_id, Message.subject, Message.body, Message.reply_to)
+        .where(
+            Message.id.in_(message_ids),
+            Message.status == MessageStatus.queued,
+            Message.due_at <= now + timedelta(seconds=1),
+        )
+        .order_by(Message.id)
+    ).all()
+    db.session.rollback()  # end the read; each batch below is its own transaction
+    # Letters that read the same (and answer to the same person) share one API call.
+    groups: dict[tuple, list[int]] = defaultdict(list)
+    for message_id, *key in rows:
+        groups[tuple(key)].append(message_id)
+    tally: dict[str, int] = defaultdict(int)
+    for ids in groups.values():
+        for start in range(0, len(ids), BATCH_SIZE):
+            for outcome, n in _deliver_batch(ids[start : start + BATCH_SIZE]).items():
+                tally[outcome] += n
+    return dict(tally)
+
+
+def _claim(ids: list[int]) -> list[Message]:
+    now = utcnow()
+    claimed = list(
+        db.session.scalars(
+            update(Message)
+            .where(Message.id.in_(ids), Message.status == MessageStatus.queued)
+            .values(
+                status=MessageStatus.sending,
+                claimed_at=now,
+                attempts=Message.attempts + 1,
+                updated_at=now,
+            )
+            .returning(Message.id)
+        )
+    )
+    db.session.commit()
+    if not claimed:
+        return []
+    return list(db.session.scalars(select(Message).where(Message.id.in_(claimed))))
+
+
+def _deliver_batch(ids: list[int]) -> dict[str, int]:
+    messages = _claim(ids)
+    if not messages:
+        return {}
+    emails = [
+        mail.EmailMessage(
+            to=m.to_email,
+            to_name=m.to_name,
+            from_name=m.from_name,
+            reply_to=m.reply_to,
+            subject=m.subject,
+            text=m.body,
+            tracking={"message_id": str(m.id)},
+        )
+        for m in messages
+    ]
+    try:
+        provider_ids = mail.send_batch(emails)
+    except mail.TemporaryMailError as exc:
+        return _retry_later(messages, str(exc), exc.retry_after)
+    except mail.PermanentMailError as exc:
+        if len(messages) > 1:
+            # One bad address must not sink the others: send them one at a time.
+            _release(messages)
+            tally: dict[str, int] = defaultdict(int)
+            for m in messages:
+                for outcome, n in _deliver_batch([m.id]).items():
+                    tally[outcome] += n
+            return dict(tally)
+        return _fail(messages, str(exc))
+    return _mark_sent(messages, provider_ids)
+
+
+def _mark_sent(messages: list[Message], provider_ids: list[str]) -> dict[str, int]:
+    now = utcnow()
+    for message, provider_id in zip(messages, provider_ids, strict=True):
+        message.status = MessageStatus.sent
+        message.provider_message_id = provider_id or None
+        message.sent_at = now
+        message.last_error = None
+    db.session.commit()
+    return {"sent": len(messages)}
+
+
+def _release(messages: list[Message]) -> None:
+    """Give claimed messages back to the queue without counting a try."""
+    for message in messages:
+        message.status = MessageStatus.queued
+        message.attempts -= 1
+    db.session.commit()
+
+
+def _fail(messages: list[Message], reason: str) -> dict[str, int]:
+    for message in messages:
+        message.status = MessageStatus.failed
+        message.last_error = reason[:1000]
+    db.session.commit()
+    log.warning("%d letters failed: %s", len(messages), reason)
+    return {"failed": len(messages)}
+
+
+def back_off(attempts: int, hint: float | None = None) -> timedelta:
+    """The wait before the next try: the provider's hint when given, else our schedule."""
+    planned = BACK_OFF[min(attempts, len(BACK_OFF)) - 1]
+    return timedelta(seconds=max(planned, hint or 0))
+
+
+def _retry_later(messages: list[Message], reason: str, hint: float | None) -> dict[str, int]:
+    now = utcnow()
+    limits = {
+        s.action_id: s.max_attempts
+        for s in db.session.scalars(
+            select(LetterSettings).where(
+                LetterSettings.action_id.in_({m.action_id for m in messages})
+            )
+        )
+    }
+    retry: dict[timedelta, list[int]] = defaultdict(list)
+    failed = 0
+    for message in messages:
+        message.last_error = reason[:1000]
+        if message.attempts >= limits.get(message.action_id, 6):
+            message.status = MessageStatus.failed
+            failed += 1
+            continue
+        wait = back_off(message.attempts, hint)
+        message.status = MessageStatus.queued
+        message.due_at = now + wait
+        retry[wait].append(message.id)
+    db.session.commit()
+    for wait, ids in retry.items():
+        queue_delivery(ids, delay=wait)
+    requeued = sum(len(ids) for ids in retry.values())
+    return {"retrying": requeued, "failed": failed}
+
+
+def retry_failed(action_id: int, target_id: int | None = None) -> int:
+    """The organizer's "retry failed" button: failed letters get a fresh set of tries."""
+    now = utcnow()
+    query = update(Message).where(
+        Message.action_id == action_id, Message.status == MessageStatus.failed
+    )
+    if target_id is not None:
+        query = query.where(Message.target_id == target_id)
+    ids = list(
+        db.session.scalars(
+            query.values(
+                status=MessageStatus.queued, attempts=0, due_at=now, updated_at=now
+            ).returning(Message.id)
+        )
+    )
+    db.session.commit()
+    if ids:
+        queue_delivery(ids)
+    return len(ids)
+
+
+def sweep_messages() -> dict[str, int]:
+    """Put back to work what a lost job or a dead worker left behind.
+
+    - `queued` past its due time by SWEEP_GRACE: its job was lost (Redis restarted without
+      persistence, or an enqueue failed); it is queued again.
+    - `sending` for longer than a job may run: its worker died during that batch's API call.
+      Whether the provider accepted the call is unknown; the message is queued again, so it
+      is delivered at least once (see docs/queue.md).
+    """
+    now = utcnow()
+    stale_after = timedelta(seconds=2 * current_app.config["JOB_TIMEOUT"])
+    stranded = list(
+        db.session.scalars(
+            update(Message)
+            .where(Message.status == MessageStatus.sending, Message.claimed_at < now - stale_after)
+            .values(
+                status=MessageStatus.queued,
+                due_at=now,
+                updated_at=now,
+                last_error="the worker stopped during the send; sent again",
+            )
+            .returning(Message.id)
+        )
+    )
+    db.session.commit()
+    overdue = list(
+        db.session.scalars(
+            select(Message.id).where(
+                Message.status == MessageStatus.queued, Message.due_at < now - SWEEP_GRACE
+            )
+        )
+    )
+    ids = sorted(set(stranded) | set(overdue))
+    if ids:
+        queue_delivery(ids)
+    return {"stranded": len(stranded), "overdue": len(overdue)}

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from campaigns.extensions import db
+from campaigns.models.target import Target
+
+
+class LetterSettings(db.Model):
+    """How a letter action behaves: who it goes to, what supporters may change."""
+
+    __tablename__ = "letter_settings"
+
+    action_id: Mapped[int] = mapped_column(
+        ForeignKey("actions.id", ondelete="CASCADE"), primary_key=True
+    )
+    # Whether supporters may edit the subject and body before sending.
+    editable: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Receives the letter when no other target can be emailed.
+    fallback_target_id: Mapped[int | None] = mapped_column(
+        ForeignKey("targets.id", ondelete="SET NULL")
+    )
+    # Tries before a letter is marked failed.
+    max_attempts: Mapped[int] = mapped_column(Integer, default=6)
+
+    fallback_target: Mapped[Target | None] = relationship()
+
+
+class LetterTemplate(db.Model):
+    """The letter's subject and body in one language, with merge fields like {target_name}."""
+
+    __tablename__ = "letter_templates"
+    __table_args__ = (UniqueConstraint("action_id", "locale"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    action_id: Mapped[int] = mapped_column(ForeignKey("actions.id", ondelete="CASCADE"))
+    locale: Mapped[str] = mapped_column(String(8))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)

@@ -1,0 +1,173 @@
+"""Letters to targets: the letter a supporter sees, and the messages it becomes.
+
+A letter is written in the supporter's name but sent from the organization's own address
+("Ana Ruiz via Local 42") with Reply-To the supporter, never a forged From.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+
+from campaigns.extensions import db
+from campaigns.models import (
+    Action,
+    ActionTarget,
+    LetterSettings,
+    LetterTemplate,
+    Message,
+    MessageStatus,
+    Submission,
+    Supporter,
+    Target,
+    utcnow,
+)
+from campaigns.services.signing import Signer, SignResult, sign
+
+MERGE_FIELD = re.compile(r"\{(\w+)\}")
+MERGE_FIELDS = (
+    "supporter_name",
+    "supporter_first_name",
+    "supporter_city",
+    "supporter_postcode",
+    "target_name",
+    "target_title",
+)
+
+
+class LetterError(ValueError):
+    """The letter cannot be sent as given; the message says why."""
+
+
+@dataclass
+class Letter:
+    subject: str
+    body: str
+
+
+def merge(text: str, supporter: Supporter | Signer, target: Target) -> str:
+    """Fill {supporter_name}, {target_title}, … in `text`; unknown fields stay as written."""
+    values = {
+        "supporter_name": f"{supporter.first_name} {supporter.last_name}".strip(),
+        "supporter_first_name": supporter.first_name,
+        "supporter_city": supporter.city or "",
+        "supporter_postcode": supporter.postcode or "",
+        "target_name": target.name,
+        "target_title": target.title,
+    }
+    return MERGE_FIELD.sub(lambda m: values.get(m.group(1), m.group(0)), text)
+
+
+def settings_of(action: Action) -> LetterSettings:
+    settings = db.session.get(LetterSettings, action.id)
+    if settings is None:
+        settings = LetterSettings(action_id=action.id)
+    return settings
+
+
+def template_for(action: Action, locale: str) -> LetterTemplate | None:
+    templates = {
+        t.locale: t
+        for t in db.session.scalars(
+            select(LetterTemplate).where(LetterTemplate.action_id == action.id)
+        )
+    }
+    return (
+        templates.get(locale)
+        or templates.get(action.default_locale)
+        or next(iter(templates.values()), None)
+    )
+
+
+def recipients(action: Action) -> list[Target]:
+    """Who the letter goes to: the fixed targets that have an address, else the fallback."""
+    fixed = list(
+        db.session.scalars(
+            select(Target)
+            .join(ActionTarget, ActionTarget.target_id == Target.id)
+            .where(ActionTarget.action_id == action.id)
+            .order_by(ActionTarget.id)
+        )
+    )
+    reachable = [t for t in fixed if t.can_be_emailed]
+    if reachable:
+        return reachable
+    fallback = settings_of(action).fallback_target
+    return [fallback] if fallback is not None and fallback.can_be_emailed else []
+
+
+def sender_name(signer: Signer | Supporter, organization_name: str) -> str:
+    return f"{signer.first_name} {signer.last_name} via {organization_name}".strip()
+
+
+def send_letter(action: Action, signer: Signer, letter: Letter | None = None) -> SignResult:
+    """Record the submission and one message per recipient, in one transaction.
+
+    Letters wait (`held`) until the supporter confirms their email where the action
+    requires it; otherwise they are queued at once. `letter` is the supporter's edit,
+    ignored unless the action lets supporters edit.
+    """
+    targets = recipients(action)
+    if not targets:
+        raise LetterError("this letter has no recipient that can be emailed")
+    settings = settings_of(action)
+    template = template_for(action, signer.locale)
+    if template is None:
+        raise LetterError("this letter has no text yet")
+    if letter is None or not settings.editable:
+        letter = Letter(template.subject, template.body)
+    organization = action.campaign.organization
+    status = MessageStatus.held if action.requires_confirmation else MessageStatus.queued
+
+    def write_messages(submission: Submission):
+        now = utcnow()
+        messages = [
+            Message(
+                action_id=action.id,
+                submission=submission,
+                target_id=target.id,
+                status=status,
+                to_email=target.email,
+                to_name=target.name,
+                from_name=sender_name(signer, organization.name),
+                reply_to=signer.email.strip(),
+                subject=merge(letter.subject, signer, target)[:300],
+                body=merge(letter.body, signer, target),
+                created_at=now,
+                due_at=now,
+            )
+            for target in targets
+        ]
+        db.session.add_all(messages)
+        if status != MessageStatus.queued:
+            return None
+
+        def enqueue_after_commit():
+            from campaigns.jobs.letters import queue_delivery
+
+            queue_delivery([m.id for m in messages])
+
+        return enqueue_after_commit
+
+    return sign(action, signer, on_created=write_messages)
+
+
+def release_confirmed(submission_id: int) -> list[int]:
+    """A supporter confirmed: their held letters join the queue. Returns the message ids."""
+    now = utcnow()
+    ids = list(
+        db.session.scalars(
+            update(Message)
+            .where(Message.submission_id == submission_id, Message.status == MessageStatus.held)
+            .values(status=MessageStatus.queued, due_at=now, updated_at=now)
+            .returning(Message.id)
+        )
+    )
+    db.session.commit()
+    if ids:
+        from campaigns.jobs.letters import queue_delivery
+
+        queue_delivery(ids)
+    return ids

@@ -1,0 +1,126 @@
+"""Fault tests: a worker killed mid-batch, and what the sweep makes of it."""
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from campaigns.extensions import db, queues
+from campaigns.jobs.letters import queue_delivery, sweep_messages
+from campaigns.models import Message, MessageStatus, utcnow
+from campaigns.services.letters import send_letter
+from campaigns.services.signing import Signer
+from tests.factories import make_letter
+from tests.letters.conftest import sent_message_ids
+
+
+def descendants(pid: int) -> list[int]:
+    """Child processes, recursively, read from /proc (RQ's work horse runs in its own session)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(ppid, []).append(int(entry))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def kill_tree(pid: int) -> None:
+    for victim in [pid, *descendants(pid)]:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(victim, signal.SIGKILL)
+
+
+def worker_process(app) -> subprocess.Popen:
+    """`campaigns worker mail --burst` in its own process group, on the test's servers."""
+    env = {
+        **os.environ,
+        "SECRET_KEY": app.config["SECRET_KEY"],
+        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "REDIS_URL": app.config["REDIS_URL"],
+        "MAIL_BACKEND": "sendgrid",
+        "SENDGRID_API_KEY": app.config["SENDGRID_API_KEY"],
+        "SENDGRID_API_HOST": app.config["SENDGRID_API_HOST"],
+        "MAIL_FROM": app.config["MAIL_FROM"],
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "campaigns", "worker", "mail", "--burst"],
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+@pytest.mark.both_databases
+def test_worker_killed_mid_batch_loses_nothing_and_resends_only_the_call_in_flight(
+    sendgrid_app, sendgrid, run_jobs
+):
+    """SIGKILL during the third API call: sent stays sent, queued is sent once, and only the
+    message whose call was in flight may reach the provider twice."""
+    app = sendgrid_app
+    with app.app_context():
+        action = make_letter(targets=[("Pat Boss", "CEO", "ceo@acme.example")])
+        for n in range(5):
+            send_letter(action, Signer("Ana", f"Ruiz{n}", f"ana{n}@example.org"))
+        ids = sorted(db.session.scalars(select(Message.id)))
+        queues.connection.flushall()  # only the delivery job below; no confirmation mail
+        queue_delivery(ids)  # one job; five senders, so five calls in turn
+
+    letter_calls = []
+
+    def hold_third_letter(body):
+        if any("message_id" in p.get("custom_args", {}) for p in body["personalizations"]):
+            letter_calls.append(body)
+            return len(letter_calls) == 3
+        return False
+
+    sendgrid.hold = hold_third_letter
+    worker = worker_process(app)
+    try:
+        assert sendgrid.holding.wait(timeout=60), "the worker never reached the third call"
+        kill_tree(worker.pid)  # the worker and its work horse, at once
+        worker.wait(timeout=10)
+    finally:
+        if worker.poll() is None:
+            kill_tree(worker.pid)
+    sendgrid.hold = None
+    sendgrid.release.set()
+
+    with app.app_context():
+        state = {m.id: m.status for m in db.session.scalars(select(Message))}
+    in_flight = [i for i, s in state.items() if s == MessageStatus.sending]
+    assert Counter(state.values()) == {"sent": 2, "sending": 1, "queued": 2}
+
+    with app.app_context():
+        # Later: the job's time is long past and the queued letters are overdue.
+        for message in db.session.scalars(select(Message)):
+            message.due_at = utcnow() - timedelta(minutes=5)
+            if message.claimed_at:
+                message.claimed_at -= timedelta(hours=1)
+        db.session.commit()
+        assert sweep_messages() == {"stranded": 1, "overdue": 2}
+    run_jobs()
+
+    with app.app_context():
+        messages = list(db.session.scalars(select(Message)))
+        assert {m.status for m in messages} == {MessageStatus.sent}
+    handed_over = Counter(sent_message_ids(sendgrid))
+    assert set(handed_over) == set(ids)  # none lost
+    twice = {i for i, n in handed_over.items() if n > 1}
+    assert twice <= set(in_flight)  # only the uncertain one could go twice
