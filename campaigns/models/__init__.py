@@ -4,10 +4,12 @@ from campaigns.database import utcnow
 from campaigns.models.action import Action, ActionKind, ActionTranslation
 from campaigns.models.campaign import Campaign, CampaignStatus
 from campaigns.models.counts import ActionHourlyCount
+from campaigns.models.directory import Directory, PostcodeDistrict
 from campaigns.models.letter import LetterSettings, LetterTemplate
 from campaigns.models.message import FINAL_STATUSES, Message, MessageStatus
 from campaigns.models.organization import Organization
 from campaigns.models.outbox import OutboxEmail
+from campaigns.models.provider_event import ProviderEvent
 from campaigns.models.submission import Submission
 from campaigns.models.supporter import Supporter
 from campaigns.models.target import ActionTarget, Target
@@ -26,9 +28,12 @@ __all__ = [
     "ActionTranslation",
     "Campaign",
     "CampaignStatus",
+    "Directory",
     "Membership",
     "Organization",
     "OutboxEmail",
+    "PostcodeDistrict",
+    "ProviderEvent",
     "Role",
     "Submission",
     "Supporter",

@@ -21,6 +21,12 @@ class LetterSettings(db.Model):
     fallback_target_id: Mapped[int | None] = mapped_column(
         ForeignKey("targets.id", ondelete="SET NULL")
     )
+    # Targets looked up by the supporter's postcode in this directory, besides fixed ones.
+    directory_id: Mapped[int | None] = mapped_column(
+        ForeignKey("directories.id", ondelete="SET NULL")
+    )
+    # When a postcode spans several districts: write to all of them, or let the supporter pick.
+    write_to_all_districts: Mapped[bool] = mapped_column(Boolean, default=False)
     # Tries before a letter is marked failed.
     max_attempts: Mapped[int] = mapped_column(Integer, default=6)
 

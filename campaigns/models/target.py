@@ -22,6 +22,16 @@ class Target(db.Model):
     title: Mapped[str] = mapped_column(String(200), default="")
     # Members of Congress publish no address: such a target is shown but never emailed.
     email: Mapped[str | None] = mapped_column(String(254))
+    # Set for targets found by postcode: which directory, which district (see PostcodeDistrict).
+    directory_id: Mapped[int | None] = mapped_column(
+        ForeignKey("directories.id", ondelete="CASCADE"), index=True
+    )
+    district: Mapped[str | None] = mapped_column(String(32), index=True)
+    # Public contact details shown to supporters (e.g. a legislator's phone and web form).
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    contact_url: Mapped[str] = mapped_column(String(500), default="")
+    # The source's own id (e.g. a bioguide id), so a re-import updates instead of duplicating.
+    external_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     @property
