@@ -83,11 +83,13 @@ def select_locale() -> str:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from campaigns.api import bp as api_bp
     from campaigns.organize import bp as organize_bp
     from campaigns.public import bp as public_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(organize_bp, url_prefix="/organize")
+    app.register_blueprint(api_bp)
 
 
 def _register_error_pages(app: Flask) -> None:

@@ -75,6 +75,11 @@ def from_environment_without_key(instance_path: str) -> dict:
         "SENDGRID_API_KEY": os.environ.get("SENDGRID_API_KEY", ""),
         # Tests and benchmarks point the official client at a local SendGrid-compatible server.
         "SENDGRID_API_HOST": os.environ.get("SENDGRID_API_HOST", "https://api.sendgrid.com"),
+        # The verification key SendGrid shows once the Event Webhook is signed (base64, no PEM
+        # armour). Without it the webhook answers 503: unsigned events are never trusted.
+        "SENDGRID_WEBHOOK_PUBLIC_KEY": os.environ.get("SENDGRID_WEBHOOK_PUBLIC_KEY", "").strip(),
+        # Seconds a signed event post stays acceptable; older ones may be captured replays.
+        "SENDGRID_WEBHOOK_MAX_AGE": _int("SENDGRID_WEBHOOK_MAX_AGE", 600),
         "SMTP_HOST": os.environ.get("SMTP_HOST", "localhost"),
         "SMTP_PORT": _int("SMTP_PORT", 25),
         "SMTP_USERNAME": os.environ.get("SMTP_USERNAME", ""),

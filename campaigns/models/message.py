@@ -21,12 +21,20 @@ class MessageStatus(enum.StrEnum):
     sent = "sent"
     delivered = "delivered"
     bounced = "bounced"
+    # The provider refused to attempt delivery (a suppressed or invalid address).
+    dropped = "dropped"
     failed = "failed"
 
 
 # The states a message ends in; everything else is still on its way.
 FINAL_STATUSES = frozenset(
-    {MessageStatus.sent, MessageStatus.delivered, MessageStatus.bounced, MessageStatus.failed}
+    {
+        MessageStatus.sent,
+        MessageStatus.delivered,
+        MessageStatus.bounced,
+        MessageStatus.dropped,
+        MessageStatus.failed,
+    }
 )
 
 
