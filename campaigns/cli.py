@@ -17,7 +17,7 @@ from flask.cli import FlaskGroup, with_appcontext
 
 
 def register_commands(app: Flask) -> None:
-    for command in (create_owner, seed_demo, worker, cron, up):
+    for command in (create_owner, seed_demo, import_targets, import_postcodes, worker, cron, up):
         app.cli.add_command(command)
 
 
@@ -56,6 +56,97 @@ def seed_demo() -> None:
         click.echo(f"Demo owner: {login.email} / {login.password}")
     else:
         click.echo("The database already has organizations; nothing seeded.")
+
+
+def _import(org_slug: str, directory_name: str, run) -> None:
+    """Run `run(directory)` on the organization's directory, made if new; report the result.
+
+    On errors nothing stays behind, not even a directory made for the import.
+    """
+    from sqlalchemy import select
+
+    from campaigns.extensions import db
+    from campaigns.models import Directory, Organization
+    from campaigns.services.directory_import import ImportErrors
+
+    organization = db.session.scalars(
+        select(Organization).where(Organization.slug == org_slug)
+    ).one_or_none()
+    if organization is None:
+        raise click.UsageError(f"no organization has the slug {org_slug!r}")
+    directory = db.session.scalars(
+        select(Directory)
+        .where(Directory.organization_id == organization.id, Directory.name == directory_name)
+        .order_by(Directory.id)
+    ).first()
+    if directory is None:
+        directory = Directory(organization_id=organization.id, name=directory_name)
+        db.session.add(directory)
+        db.session.flush()
+    try:
+        result = run(directory)
+    except ImportErrors as exc:
+        db.session.rollback()
+        for error in exc.errors:
+            click.echo(str(error), err=True)
+        click.echo(str(exc), err=True)
+        raise SystemExit(1) from exc
+    click.echo(
+        f"{directory_name}: {result.created} created, {result.updated} updated, "
+        f"{result.unchanged} unchanged."
+    )
+
+
+@click.command("import-targets")
+@click.argument("org_slug")
+@click.argument("directory_name")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--format",
+    "file_format",
+    type=click.Choice(["generic", "legislators"]),
+    default="generic",
+    show_default=True,
+    help="generic: name,title,email,district[,phone,contact_url,external_id]; "
+    "legislators: unitedstates/congress-legislators legislators-current.csv.",
+)
+@with_appcontext
+def import_targets(org_slug: str, directory_name: str, file: str, file_format: str) -> None:
+    """Import targets from FILE (CSV) into the directory DIRECTORY_NAME of the organization
+    ORG_SLUG, made if new. Re-importing updates; a file with any bad row changes nothing."""
+    from campaigns.services import directory_import
+
+    run = {
+        "generic": directory_import.import_targets,
+        "legislators": directory_import.import_legislators,
+    }[file_format]
+    _import(org_slug, directory_name, lambda directory: run(directory, file))
+
+
+@click.command("import-postcodes")
+@click.argument("org_slug")
+@click.argument("directory_name")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--format",
+    "file_format",
+    type=click.Choice(["generic", "zccd"]),
+    default="generic",
+    show_default=True,
+    help="generic: postcode,district; zccd: state_fips,state_abbr,zcta,cd.",
+)
+@with_appcontext
+def import_postcodes(org_slug: str, directory_name: str, file: str, file_format: str) -> None:
+    """Import which districts each postcode lies in from FILE (CSV) into the directory
+    DIRECTORY_NAME of the organization ORG_SLUG, made if new. Re-importing adds only what
+    is new; a file with any bad row changes nothing."""
+    from campaigns.services import directory_import
+
+    run = {
+        "generic": directory_import.import_postcodes,
+        "zccd": directory_import.import_zccd,
+    }[file_format]
+    _import(org_slug, directory_name, lambda directory: run(directory, file))
 
 
 @click.command("worker")

@@ -24,6 +24,7 @@ from campaigns.models import (
     Target,
     utcnow,
 )
+from campaigns.services.directory import District, lookup
 from campaigns.services.signing import Signer, SignResult, sign
 
 MERGE_FIELD = re.compile(r"\{(\w+)\}")
@@ -39,6 +40,18 @@ MERGE_FIELDS = (
 
 class LetterError(ValueError):
     """The letter cannot be sent as given; the message says why."""
+
+
+class DistrictChoiceNeeded(LetterError):
+    """The supporter's postcode lies in several districts: ask which they live in."""
+
+    def __init__(self, postcode: str, districts: list[District]):
+        self.postcode = postcode
+        self.districts = districts
+        keys = ", ".join(d.key for d in districts)
+        super().__init__(
+            f"postcode {postcode} lies in several districts ({keys}); choose the one you live in"
+        )
 
 
 @dataclass
@@ -81,8 +94,18 @@ def template_for(action: Action, locale: str) -> LetterTemplate | None:
     )
 
 
-def recipients(action: Action) -> list[Target]:
-    """Who the letter goes to: the fixed targets that have an address, else the fallback."""
+def recipients(
+    action: Action, postcode: str = "", districts: list[str] | None = None
+) -> list[Target]:
+    """Who the letter goes to: the fixed targets that have an address and, where the action
+    looks targets up by postcode, those of the supporter's districts that have one; when
+    nobody has an address, the fallback.
+
+    A postcode in several districts reaches all of them where the organizer chose so;
+    otherwise only the `districts` the supporter picked, and without a pick
+    `DistrictChoiceNeeded` is raised, unless the pick would change nobody's letter.
+    """
+    settings = settings_of(action)
     fixed = list(
         db.session.scalars(
             select(Target)
@@ -91,25 +114,64 @@ def recipients(action: Action) -> list[Target]:
             .order_by(ActionTarget.id)
         )
     )
-    reachable = [t for t in fixed if t.can_be_emailed]
+    found = []
+    if settings.directory_id is not None:
+        found = _district_targets(settings, postcode, districts)
+    # A senator is in every district of the state, and may also be a fixed target.
+    reachable = list({t.id: t for t in fixed + found if t.can_be_emailed}.values())
     if reachable:
         return reachable
-    fallback = settings_of(action).fallback_target
+    fallback = settings.fallback_target
     return [fallback] if fallback is not None and fallback.can_be_emailed else []
+
+
+def _district_targets(
+    settings: LetterSettings, postcode: str, districts: list[str] | None
+) -> list[Target]:
+    found = lookup(settings.directory_id, postcode)
+    candidates = found.districts
+    if not candidates:
+        return []
+    if settings.write_to_all_districts:
+        chosen = candidates
+    elif districts:
+        strangers = sorted(set(districts) - set(found.keys))
+        if strangers:
+            raise LetterError(
+                f"postcode {found.postcode} is not in {', '.join(strangers)}; "
+                f"it is in {', '.join(found.keys)}"
+            )
+        chosen = [d for d in candidates if d.key in districts]
+    elif len(candidates) == 1:
+        chosen = candidates
+    else:
+        addressed = {frozenset(t.id for t in d.targets if t.can_be_emailed) for d in candidates}
+        if len(addressed) > 1:
+            raise DistrictChoiceNeeded(found.postcode, candidates)
+        # Each district leads to the same addresses (say only the senators have one, or
+        # nobody does, as with Congress): asking would change nothing.
+        chosen = candidates
+    return [t for d in chosen for t in d.targets]
 
 
 def sender_name(signer: Signer | Supporter, organization_name: str) -> str:
     return f"{signer.first_name} {signer.last_name} via {organization_name}".strip()
 
 
-def send_letter(action: Action, signer: Signer, letter: Letter | None = None) -> SignResult:
+def send_letter(
+    action: Action,
+    signer: Signer,
+    letter: Letter | None = None,
+    districts: list[str] | None = None,
+) -> SignResult:
     """Record the submission and one message per recipient, in one transaction.
 
     Letters wait (`held`) until the supporter confirms their email where the action
     requires it; otherwise they are queued at once. `letter` is the supporter's edit,
-    ignored unless the action lets supporters edit.
+    ignored unless the action lets supporters edit. `districts` is the supporter's pick
+    where their postcode lies in several (see `recipients`).
     """
-    targets = recipients(action)
+    targets = recipients(action, signer.postcode, districts)
     if not targets:
         raise LetterError("this letter has no recipient that can be emailed")
     settings = settings_of(action)
