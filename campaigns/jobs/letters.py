@@ -119,11 +119,23 @@ def _deliver_batch(ids: list[int]) -> dict[str, int]:
 
 def _mark_sent(messages: list[Message], provider_ids: list[str]) -> dict[str, int]:
     now = utcnow()
+    by_provider_id: dict[str, list[int]] = defaultdict(list)
     for message, provider_id in zip(messages, provider_ids, strict=True):
-        message.status = MessageStatus.sent
-        message.provider_message_id = provider_id or None
-        message.sent_at = now
-        message.last_error = None
+        by_provider_id[provider_id].append(message.id)
+    # One statement per provider id (a SendGrid batch shares one). Conditional: a delivery
+    # event may already have moved a message on.
+    for provider_id, ids in by_provider_id.items():
+        db.session.execute(
+            update(Message)
+            .where(Message.id.in_(ids), Message.status == MessageStatus.sending)
+            .values(
+                status=MessageStatus.sent,
+                provider_message_id=provider_id or None,
+                sent_at=now,
+                last_error=None,
+                updated_at=now,
+            )
+        )
     db.session.commit()
     return {"sent": len(messages)}
 

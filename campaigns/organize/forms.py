@@ -60,3 +60,64 @@ class PetitionForm(FlaskForm):
             self.body_es.errors.append("Add the Spanish text, or leave the Spanish title empty.")
             valid = False
         return valid
+
+
+MERGE_HINT = (
+    "Merge fields: {supporter_name}, {supporter_first_name}, {supporter_city}, "
+    "{supporter_postcode}, {target_name}, {target_title}."
+)
+
+
+class LetterForm(FlaskForm):
+    slug = StringField(
+        "Web address (/a/…)",
+        validators=[Optional(), Length(max=60), SLUG_RULE],
+        description="Left empty, it is made from the English title.",
+    )
+    goal = IntegerField(
+        "Goal (letters)", validators=[Optional(), NumberRange(min=1, max=100_000_000)]
+    )
+    requires_confirmation = BooleanField(
+        "Send letters only after the supporter confirms their email", default=True
+    )
+    editable = BooleanField("Supporters may edit the subject and letter", default=True)
+    targets = TextAreaField(
+        "Targets",
+        validators=[Optional(), Length(max=20000)],
+        description="One a line: Name, Title, email (Pat Boss, CEO of Acme, ceo@acme.example).",
+    )
+    fallback_name = StringField("Fallback target: name", validators=[Optional(), Length(max=200)])
+    fallback_email = StringField(
+        "Fallback target: email",
+        validators=[Optional(), Email(), Length(max=254)],
+        description="Receives the letter when no target can be emailed.",
+    )
+    title_en = StringField("Title (English)", validators=[DataRequired(), Length(max=200)])
+    intro_en = TextAreaField("Why write (English)", validators=[Optional(), Length(max=5000)])
+    subject_en = StringField(
+        "Letter subject (English)", validators=[DataRequired(), Length(max=300)]
+    )
+    body_en = TextAreaField(
+        "Letter (English)",
+        validators=[DataRequired(), Length(max=20000)],
+        description=MERGE_HINT,
+    )
+    title_es = StringField("Title (Spanish)", validators=[Optional(), Length(max=200)])
+    intro_es = TextAreaField("Why write (Spanish)", validators=[Optional(), Length(max=5000)])
+    subject_es = StringField("Letter subject (Spanish)", validators=[Optional(), Length(max=300)])
+    body_es = TextAreaField("Letter (Spanish)", validators=[Optional(), Length(max=20000)])
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.title_es.data and not (self.subject_es.data and self.body_es.data):
+            self.body_es.errors.append(
+                "Add the Spanish subject and letter, or leave the Spanish title empty."
+            )
+            valid = False
+        if bool(self.fallback_name.data) != bool(self.fallback_email.data):
+            self.fallback_email.errors.append("Give the fallback target both a name and an email.")
+            valid = False
+        if not self.targets.data and not self.fallback_email.data:
+            self.targets.errors.append("Add at least one target, or a fallback target.")
+            valid = False
+        return valid

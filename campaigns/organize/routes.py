@@ -7,11 +7,11 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
 from campaigns.extensions import db
-from campaigns.models import ActionKind, Campaign, OutboxEmail
+from campaigns.models import ActionKind, Campaign, MessageStatus, OutboxEmail
 from campaigns.organize import bp
 from campaigns.organize.access import allowed, requires
-from campaigns.organize.forms import CampaignForm, LoginForm, PetitionForm
-from campaigns.services import accounts
+from campaigns.organize.forms import CampaignForm, LetterForm, LoginForm, PetitionForm
+from campaigns.services import accounts, letter_admin
 from campaigns.services import campaigns as campaign_service
 from campaigns.services.slugs import is_taken
 
@@ -129,16 +129,118 @@ def new_petition(campaign_id: int):
 
 @bp.route("/<org>/actions/<int:action_id>/edit", methods=["GET", "POST"])
 @requires("edit_campaigns")
-def edit_petition(action_id: int):
-    petition = campaign_service.action_of(g.organization, action_id)
-    if petition.kind != ActionKind.petition:
-        abort(404)
+def edit_action(action_id: int):
+    action = campaign_service.action_of(g.organization, action_id)
+    if action.kind == ActionKind.petition:
+        return _edit_petition(action)
+    if action.kind == ActionKind.letter:
+        return _edit_letter(action)
+    abort(404)
+
+
+def _edit_petition(petition):
     form = PetitionForm(obj=petition)
     if request.method == "GET":
         for t in petition.translations:
             getattr(form, f"title_{t.locale}").data = t.title
             getattr(form, f"body_{t.locale}").data = t.body
     return _save_petition(petition.campaign, form, petition=petition)
+
+
+@bp.route("/<org>/campaigns/<int:campaign_id>/letters/new", methods=["GET", "POST"])
+@requires("edit_campaigns")
+def new_letter(campaign_id: int):
+    item = campaign_service.campaign_of(g.organization, campaign_id)
+    return _save_letter(item, LetterForm(), letter=None)
+
+
+def _edit_letter(letter):
+    from campaigns.services.letters import settings_of, template_for
+
+    form = LetterForm(obj=letter)
+    if request.method == "GET":
+        settings = settings_of(letter)
+        form.editable.data = settings.editable
+        form.targets.data = letter_admin.format_targets(letter)
+        if settings.fallback_target:
+            form.fallback_name.data = settings.fallback_target.name
+            form.fallback_email.data = settings.fallback_target.email
+        for t in letter.translations:
+            getattr(form, f"title_{t.locale}").data = t.title
+            getattr(form, f"intro_{t.locale}").data = t.body
+            template = template_for(letter, t.locale)
+            if template is not None and template.locale == t.locale:
+                getattr(form, f"subject_{t.locale}").data = template.subject
+                getattr(form, f"body_{t.locale}").data = template.body
+    return _save_letter(letter.campaign, form, letter=letter)
+
+
+def _save_letter(campaign, form: LetterForm, letter):
+    from campaigns.models import Action
+
+    exclude = letter.id if letter else None
+    if form.validate_on_submit() and _slug_free(form.slug, Action, exclude):
+        try:
+            targets = letter_admin.parse_targets(form.targets.data or "")
+        except letter_admin.TargetListError as exc:
+            form.targets.errors.extend(exc.errors)
+        else:
+            fallback = None
+            if form.fallback_email.data:
+                fallback = letter_admin.FixedTarget(
+                    form.fallback_name.data.strip(), "", form.fallback_email.data.strip()
+                )
+            contents = [
+                letter_admin.LetterContent(
+                    locale,
+                    getattr(form, f"title_{locale}").data or "",
+                    getattr(form, f"intro_{locale}").data or "",
+                    getattr(form, f"subject_{locale}").data or "",
+                    getattr(form, f"body_{locale}").data or "",
+                )
+                for locale in ("en", "es")
+            ]
+            letter_admin.save_letter(
+                campaign,
+                contents,
+                targets,
+                fallback=fallback,
+                editable=form.editable.data,
+                requires_confirmation=form.requires_confirmation.data,
+                goal=form.goal.data,
+                slug=form.slug.data or "",
+                letter=letter,
+            )
+            flash("Letter saved.", "success")
+            return redirect(_campaign_url(campaign))
+    return _form_page("organize/letter_form.html", form=form, campaign=campaign, letter=letter)
+
+
+@bp.get("/<org>/actions/<int:action_id>/delivery")
+@requires("view")
+def delivery(action_id: int):
+    action = campaign_service.action_of(g.organization, action_id)
+    if action.kind != ActionKind.letter:
+        abort(404)
+    return render_template(
+        "organize/delivery.html",
+        action=action,
+        report=letter_admin.delivery_report(action),
+        statuses=[s.value for s in MessageStatus],
+        can_edit=_can("edit_campaigns"),
+    )
+
+
+@bp.post("/<org>/actions/<int:action_id>/delivery/retry")
+@requires("edit_campaigns")
+def retry_failed(action_id: int):
+    from campaigns.jobs.letters import retry_failed as retry
+
+    action = campaign_service.action_of(g.organization, action_id)
+    target_id = request.form.get("target_id", type=int)
+    n = retry(action.id, target_id)
+    flash(f"{n} failed letter{'s' if n != 1 else ''} queued again.", "success")
+    return redirect(url_for("organize.delivery", org=g.organization.slug, action_id=action.id))
 
 
 @bp.get("/<org>/outbox")

@@ -92,3 +92,24 @@ class ConfirmForm(FlaskForm):
 
 class UnsubscribeForm(FlaskForm):
     """A form with only a CSRF token: the unsubscribe button."""
+
+
+class LetterForm(SignForm):
+    """Writing to targets: the signer's details plus the letter itself."""
+
+    comment = None  # the letter is the comment
+    show_name = None  # letters never appear in a public list
+    subject = StringField(
+        _l("Subject"),
+        validators=[
+            DataRequired(_l("Please give your letter a subject.")),
+            Length(max=300, message=_l("Please use at most %(max)d characters.")),
+        ],
+    )
+    body = TextAreaField(
+        _l("Your letter"),
+        validators=[
+            DataRequired(_l("Please write your letter.")),
+            Length(max=20000, message=_l("Please use at most %(max)d characters.")),
+        ],
+    )

@@ -6,10 +6,11 @@ from flask import abort, current_app, redirect, render_template, request, sessio
 from flask_babel import get_locale
 
 from campaigns.extensions import csrf
+from campaigns.models import ActionKind
 from campaigns.public import bp
-from campaigns.public.forms import ConfirmForm, SignForm, UnsubscribeForm
+from campaigns.public.forms import ConfirmForm, LetterForm, SignForm, UnsubscribeForm
 from campaigns.services import actions as action_service
-from campaigns.services import confirmation, subscriptions
+from campaigns.services import confirmation, letters, subscriptions
 from campaigns.services.signing import ActionClosed, Signer, sign
 
 
@@ -23,7 +24,11 @@ def index():
 @bp.get("/a/<slug>")
 def action(slug: str):
     act = action_service.public_action_or_404(slug)
-    form = SignForm(source=request.args.get("source", "")[:64])
+    form = _form_for(act, source=request.args.get("source", "")[:64])
+    if act.kind == ActionKind.letter:
+        template = letters.template_for(act, str(get_locale()))
+        if template is not None:
+            form.subject.data, form.body.data = template.subject, template.body
     return _render_action(act, form)
 
 
@@ -31,8 +36,8 @@ def action(slug: str):
 def sign_action(slug: str):
     act = action_service.public_action_or_404(slug)
     if not act.campaign.is_live:
-        return _render_action(act, SignForm(), status=410)
-    form = SignForm()
+        return _render_action(act, _form_for(act), status=410)
+    form = _form_for(act)
     if not form.validate_on_submit():
         return _render_action(act, form, status=422)
     form.strip()
@@ -45,16 +50,23 @@ def sign_action(slug: str):
         email=form.email.data,
         postcode=form.postcode.data.upper(),
         city=form.city.data or "",
-        comment=(form.comment.data or "").strip(),
-        show_name=form.show_name.data,
+        comment=(form.comment.data or "").strip() if form.comment else "",
+        show_name=form.show_name.data if form.show_name else False,
         subscribe=form.subscribe.data,
         source=form.source.data or "",
         locale=str(get_locale()),
     )
     try:
-        result = sign(act, signer)
+        if act.kind == ActionKind.letter:
+            edit = letters.Letter(form.subject.data.strip(), form.body.data.strip())
+            result = letters.send_letter(act, signer, edit)
+        else:
+            result = sign(act, signer)
     except ActionClosed:
-        return _render_action(act, SignForm(), status=410)
+        return _render_action(act, _form_for(act), status=410)
+    except letters.LetterError as exc:
+        form.form_errors.append(str(exc))
+        return _render_action(act, form, status=422)
     session["signed"] = {"slug": act.slug, "created": result.created}
     return redirect(url_for("public.thanks", slug=act.slug))
 
@@ -129,6 +141,14 @@ def set_language(code: str):
     return redirect(target)
 
 
+def _form_for(act, **kwargs) -> SignForm:
+    return LetterForm(**kwargs) if act.kind == ActionKind.letter else SignForm(**kwargs)
+
+
 def _render_action(act, form: SignForm, status: int = 200):
     view = action_service.action_page(act)
+    if act.kind == ActionKind.letter:
+        view["recipients"] = letters.recipients(act)
+        view["editable"] = letters.settings_of(act).editable
+        return render_template("public/letter.html", action=act, form=form, **view), status
     return render_template("public/action.html", action=act, form=form, **view), status

@@ -6,7 +6,7 @@ from flask import render_template
 from flask_babel import force_locale, gettext
 
 from campaigns.mail import EmailMessage
-from campaigns.models import Submission, Supporter
+from campaigns.models import ActionKind, Submission, Supporter
 from campaigns.services.confirmation import confirmation_token
 from campaigns.services.subscriptions import unsubscribe_token
 from campaigns.urls import external_url
@@ -36,7 +36,10 @@ def confirmation_email(submission: Submission) -> EmailMessage:
                 "public.unsubscribe", token=unsubscribe_token(supporter)
             ),
         }
-        subject = gettext("Please confirm your signature: %(title)s", title=context["title"])
+        if action.kind == ActionKind.letter:
+            subject = gettext("Confirm to send your letter: %(title)s", title=context["title"])
+        else:
+            subject = gettext("Please confirm your signature: %(title)s", title=context["title"])
         text = render_template("email/confirm_signature.txt", **context)
         html = render_template("email/confirm_signature.html", **context)
     return EmailMessage(

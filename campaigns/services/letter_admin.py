@@ -1,0 +1,238 @@
+"""Organizers' side of letters: writing the action, its targets, and reading its delivery."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import func, select
+
+from campaigns.extensions import db
+from campaigns.models import (
+    Action,
+    ActionKind,
+    ActionTarget,
+    ActionTranslation,
+    Campaign,
+    LetterSettings,
+    LetterTemplate,
+    Message,
+    MessageStatus,
+    Target,
+)
+from campaigns.services.slugs import unique_slug
+
+
+@dataclass
+class LetterContent:
+    locale: str
+    title: str
+    intro: str
+    subject: str
+    body: str
+
+
+@dataclass
+class FixedTarget:
+    name: str
+    title: str
+    email: str
+
+
+class TargetListError(ValueError):
+    """Lines of the target list that could not be read, each with its line number."""
+
+    def __init__(self, errors: list[str]):
+        super().__init__("; ".join(errors))
+        self.errors = errors
+
+
+def parse_targets(text: str) -> list[FixedTarget]:
+    """One target a line, "Name, Title, email"; the title may be left out ("Name, email")."""
+    targets, errors = [], []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        parts = [p.strip() for p in line.split(",")]
+        if len(parts) == 2:
+            parts.insert(1, "")
+        if len(parts) != 3 or not parts[0]:
+            errors.append(f"line {number}: write it as Name, Title, email")
+            continue
+        name, title, email = parts
+        try:
+            email = validate_email(email, check_deliverability=False).normalized
+        except EmailNotValidError as exc:
+            errors.append(f"line {number}: {email or 'the email'} is not a valid address ({exc})")
+            continue
+        targets.append(FixedTarget(name[:200], title[:200], email))
+    if errors:
+        raise TargetListError(errors)
+    return targets
+
+
+def format_targets(action: Action) -> str:
+    rows = db.session.execute(
+        select(Target.name, Target.title, Target.email)
+        .join(ActionTarget, ActionTarget.target_id == Target.id)
+        .where(ActionTarget.action_id == action.id)
+        .order_by(ActionTarget.id)
+    )
+    return "\n".join(
+        ", ".join(v for v in (name, title, email or "") if v) for name, title, email in rows
+    )
+
+
+def save_letter(
+    campaign: Campaign,
+    contents: list[LetterContent],
+    targets: list[FixedTarget],
+    *,
+    fallback: FixedTarget | None,
+    editable: bool,
+    requires_confirmation: bool,
+    goal: int | None,
+    slug: str = "",
+    letter: Action | None = None,
+) -> Action:
+    """Create or update a letter action with its texts, fixed targets and fallback."""
+    english = next((c for c in contents if c.title), None)
+    if slug or letter is None:
+        slug = slug or unique_slug(Action, english.title if english else campaign.title)
+    if letter is None:
+        letter = Action(campaign=campaign, kind=ActionKind.letter)
+        db.session.add(letter)
+    if slug:
+        letter.slug = slug
+    letter.goal = goal
+    letter.requires_confirmation = requires_confirmation
+    letter.default_locale = english.locale if english else "en"
+    db.session.flush()
+
+    translations = {t.locale: t for t in letter.translations}
+    templates = {
+        t.locale: t
+        for t in db.session.scalars(
+            select(LetterTemplate).where(LetterTemplate.action_id == letter.id)
+        )
+    }
+    for content in contents:
+        if not content.title:
+            if content.locale in translations:
+                letter.translations.remove(translations[content.locale])
+            if content.locale in templates:
+                db.session.delete(templates[content.locale])
+            continue
+        translation = translations.get(content.locale) or ActionTranslation(locale=content.locale)
+        if translation not in letter.translations:
+            letter.translations.append(translation)
+        translation.title, translation.body = content.title, content.intro
+        template = templates.get(content.locale) or LetterTemplate(
+            action_id=letter.id, locale=content.locale
+        )
+        template.subject, template.body = content.subject, content.body
+        db.session.add(template)
+
+    settings = db.session.get(LetterSettings, letter.id) or LetterSettings(action_id=letter.id)
+    settings.editable = editable
+    settings.fallback_target = _target(campaign, fallback) if fallback else None
+    db.session.add(settings)
+    _replace_fixed_targets(campaign, letter, targets)
+    db.session.commit()
+    return letter
+
+
+def _target(campaign: Campaign, wanted: FixedTarget) -> Target:
+    """Reuse the organization's target with that email, so its delivery history stays whole."""
+    target = db.session.scalars(
+        select(Target).where(
+            Target.organization_id == campaign.organization_id,
+            Target.directory_id.is_(None),
+            Target.email == wanted.email,
+        )
+    ).first()
+    if target is None:
+        target = Target(organization_id=campaign.organization_id, email=wanted.email)
+        db.session.add(target)
+    target.name, target.title = wanted.name, wanted.title
+    db.session.flush()
+    return target
+
+
+def _replace_fixed_targets(campaign: Campaign, letter: Action, wanted: list[FixedTarget]) -> None:
+    existing = {
+        link.target_id: link
+        for link in db.session.scalars(
+            select(ActionTarget).where(ActionTarget.action_id == letter.id)
+        )
+    }
+    keep = set()
+    for fixed in wanted:
+        target = _target(campaign, fixed)
+        keep.add(target.id)
+        if target.id not in existing:
+            db.session.add(ActionTarget(action_id=letter.id, target_id=target.id))
+            existing[target.id] = None
+    for target_id, link in existing.items():
+        if target_id not in keep and link is not None:
+            db.session.delete(link)
+
+
+@dataclass
+class TargetDelivery:
+    target: Target
+    by_status: Counter = field(default_factory=Counter)
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_status.values())
+
+
+@dataclass
+class DeliveryReport:
+    totals: Counter
+    per_target: list[TargetDelivery]
+    failures: list[Message]
+
+    @property
+    def total(self) -> int:
+        return sum(self.totals.values())
+
+
+def delivery_report(action: Action, failure_limit: int = 100) -> DeliveryReport:
+    """Letters by status, overall and per target, and the latest failures with reasons.
+
+    Every message is in exactly one status, so the columns always add up to the total.
+    """
+    rows = db.session.execute(
+        select(Message.target_id, Message.status, func.count())
+        .where(Message.action_id == action.id)
+        .group_by(Message.target_id, Message.status)
+    ).all()
+    targets = {
+        t.id: t
+        for t in db.session.scalars(select(Target).where(Target.id.in_({r[0] for r in rows})))
+    }
+    per_target: dict[int, TargetDelivery] = {}
+    totals: Counter = Counter()
+    for target_id, status, n in rows:
+        per_target.setdefault(target_id, TargetDelivery(targets[target_id])).by_status[
+            status.value
+        ] += n
+        totals[status.value] += n
+    failures = list(
+        db.session.scalars(
+            select(Message)
+            .where(
+                Message.action_id == action.id,
+                Message.status.in_(
+                    [MessageStatus.failed, MessageStatus.bounced, MessageStatus.dropped]
+                ),
+            )
+            .order_by(Message.updated_at.desc())
+            .limit(failure_limit)
+        )
+    )
+    ordered = sorted(per_target.values(), key=lambda d: (-d.total, d.target.name))
+    return DeliveryReport(totals=totals, per_target=ordered, failures=failures)

@@ -1,0 +1,33 @@
+import pytest
+from sqlalchemy import select
+
+from campaigns.extensions import db
+from campaigns.models import Message, MessageStatus
+from tests.factories import make_letter
+
+pytestmark = pytest.mark.browser
+
+
+def test_supporter_writes_to_the_targets(app, live_server, page):
+    """A supporter sees who receives the letter, edits it, sends it, and is told to confirm."""
+    with app.app_context():
+        slug = make_letter(
+            targets=[("Pat Boss", "CEO", "ceo@acme.example")], requires_confirmation=True
+        ).slug
+    page.goto(f"{live_server}/a/{slug}")
+    assert "Pat Boss, CEO" in page.locator(".recipients").inner_text()
+    page.get_by_label("First name", exact=True).fill("Ana")
+    page.get_by_label("Last name", exact=True).fill("Ruiz")
+    page.get_by_label("Email", exact=True).fill("ana@example.org")
+    page.get_by_label("ZIP or postcode").fill("93721")
+    letter = page.get_by_role("textbox", name="Your letter")
+    letter.fill(letter.input_value() + "\nI have worked nights for six years.")
+    page.get_by_role("button", name="Send my letter").click()
+
+    page.wait_for_url(f"**/a/{slug}/thanks")
+    assert page.get_by_role("heading", level=1).inner_text() == "Thank you for writing!"
+    assert "confirm" in page.locator("main").inner_text()
+    with app.app_context():
+        message = db.session.scalars(select(Message)).one()
+        assert message.status == MessageStatus.held
+        assert message.body.endswith("I have worked nights for six years.")
