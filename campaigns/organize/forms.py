@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, PasswordField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
 
 from campaigns.services.slugs import SLUG
@@ -86,6 +94,16 @@ class LetterForm(FlaskForm):
         validators=[Optional(), Length(max=20000)],
         description="One a line: Name, Title, email (Pat Boss, CEO of Acme, ceo@acme.example).",
     )
+    directory_id = SelectField(
+        "Also find targets by the supporter's ZIP code in",
+        coerce=int,
+        choices=[SelectChoice(0, "(no directory)")],
+        default=0,
+        description="Import a directory with `campaigns import-targets` and `import-postcodes`.",
+    )
+    write_to_all_districts = BooleanField(
+        "When a ZIP code spans several districts, write to all of them (else the supporter picks)"
+    )
     fallback_name = StringField("Fallback target: name", validators=[Optional(), Length(max=200)])
     fallback_email = StringField(
         "Fallback target: email",
@@ -117,7 +135,7 @@ class LetterForm(FlaskForm):
         if bool(self.fallback_name.data) != bool(self.fallback_email.data):
             self.fallback_email.errors.append("Give the fallback target both a name and an email.")
             valid = False
-        if not self.targets.data and not self.fallback_email.data:
-            self.targets.errors.append("Add at least one target, or a fallback target.")
+        if not self.targets.data and not self.fallback_email.data and not self.directory_id.data:
+            self.targets.errors.append("Add a target, a directory or a fallback target.")
             valid = False
         return valid

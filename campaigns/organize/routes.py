@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from campaigns.extensions import db
 from campaigns.models import ActionKind, Campaign, MessageStatus, OutboxEmail
@@ -161,6 +162,8 @@ def _edit_letter(letter):
     if request.method == "GET":
         settings = settings_of(letter)
         form.editable.data = settings.editable
+        form.directory_id.data = settings.directory_id or 0
+        form.write_to_all_districts.data = settings.write_to_all_districts
         form.targets.data = letter_admin.format_targets(letter)
         if settings.fallback_target:
             form.fallback_name.data = settings.fallback_target.name
@@ -178,6 +181,9 @@ def _edit_letter(letter):
 def _save_letter(campaign, form: LetterForm, letter):
     from campaigns.models import Action
 
+    form.directory_id.choices = [SelectChoice(0, "(no directory)")] + [
+        SelectChoice(d.id, d.name) for d in letter_admin.directories_of(g.organization.id)
+    ]
     exclude = letter.id if letter else None
     if form.validate_on_submit() and _slug_free(form.slug, Action, exclude):
         try:
@@ -206,6 +212,8 @@ def _save_letter(campaign, form: LetterForm, letter):
                 targets,
                 fallback=fallback,
                 editable=form.editable.data,
+                directory_id=form.directory_id.data or None,
+                write_to_all_districts=form.write_to_all_districts.data,
                 requires_confirmation=form.requires_confirmation.data,
                 goal=form.goal.data,
                 slug=form.slug.data or "",

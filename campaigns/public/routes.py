@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from flask import abort, current_app, redirect, render_template, request, session, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext
 
 from campaigns.extensions import csrf
 from campaigns.models import ActionKind
 from campaigns.public import bp
 from campaigns.public.forms import ConfirmForm, LetterForm, SignForm, UnsubscribeForm
 from campaigns.services import actions as action_service
-from campaigns.services import confirmation, letters, subscriptions
+from campaigns.services import confirmation, directory, letters, subscriptions
 from campaigns.services.signing import ActionClosed, Signer, sign
 
 
@@ -59,11 +59,17 @@ def sign_action(slug: str):
     try:
         if act.kind == ActionKind.letter:
             edit = letters.Letter(form.subject.data.strip(), form.body.data.strip())
-            result = letters.send_letter(act, signer, edit)
+            districts = request.form.getlist("district") or None
+            result = letters.send_letter(act, signer, edit, districts)
         else:
             result = sign(act, signer)
     except ActionClosed:
         return _render_action(act, _form_for(act), status=410)
+    except letters.DistrictChoiceNeeded:
+        form.form_errors.append(
+            gettext("Your ZIP code is in more than one district: choose yours.")
+        )
+        return _render_action(act, form, status=422)
     except letters.LetterError as exc:
         form.form_errors.append(str(exc))
         return _render_action(act, form, status=422)
@@ -141,6 +147,28 @@ def set_language(code: str):
     return redirect(target)
 
 
+def _letter_view(act, form) -> dict:
+    """Who the letter reaches, as far as the supporter's postcode (if given yet) tells."""
+    settings = letters.settings_of(act)
+    postcode = (form.postcode.data or request.args.get("postcode", "")).strip()
+    if not form.postcode.data and postcode:
+        form.postcode.data = postcode
+    view = {"editable": settings.editable, "uses_directory": settings.directory_id is not None}
+    view["lookup"] = None
+    if settings.directory_id is not None and postcode:
+        view["lookup"] = directory.lookup(settings.directory_id, postcode)
+    view["choose_district"] = False
+    view["chosen"] = request.form.getlist("district")
+    try:
+        view["recipients"] = letters.recipients(act, postcode, view["chosen"] or None)
+    except letters.DistrictChoiceNeeded:
+        view["recipients"] = []
+        view["choose_district"] = True
+    except letters.LetterError:
+        view["recipients"] = []
+    return view
+
+
 def _form_for(act, **kwargs) -> SignForm:
     return LetterForm(**kwargs) if act.kind == ActionKind.letter else SignForm(**kwargs)
 
@@ -148,7 +176,6 @@ def _form_for(act, **kwargs) -> SignForm:
 def _render_action(act, form: SignForm, status: int = 200):
     view = action_service.action_page(act)
     if act.kind == ActionKind.letter:
-        view["recipients"] = letters.recipients(act)
-        view["editable"] = letters.settings_of(act).editable
+        view.update(_letter_view(act, form))
         return render_template("public/letter.html", action=act, form=form, **view), status
     return render_template("public/action.html", action=act, form=form, **view), status

@@ -15,6 +15,7 @@ from campaigns.models import (
     ActionTarget,
     ActionTranslation,
     Campaign,
+    Directory,
     LetterSettings,
     LetterTemplate,
     Message,
@@ -84,6 +85,16 @@ def format_targets(action: Action) -> str:
     )
 
 
+def directories_of(organization_id: int) -> list[Directory]:
+    return list(
+        db.session.scalars(
+            select(Directory)
+            .where(Directory.organization_id == organization_id)
+            .order_by(Directory.name)
+        )
+    )
+
+
 def save_letter(
     campaign: Campaign,
     contents: list[LetterContent],
@@ -91,6 +102,8 @@ def save_letter(
     *,
     fallback: FixedTarget | None,
     editable: bool,
+    directory_id: int | None = None,
+    write_to_all_districts: bool = False,
     requires_confirmation: bool,
     goal: int | None,
     slug: str = "",
@@ -136,6 +149,8 @@ def save_letter(
 
     settings = db.session.get(LetterSettings, letter.id) or LetterSettings(action_id=letter.id)
     settings.editable = editable
+    settings.directory_id = directory_id
+    settings.write_to_all_districts = write_to_all_districts
     settings.fallback_target = _target(campaign, fallback) if fallback else None
     db.session.add(settings)
     _replace_fixed_targets(campaign, letter, targets)

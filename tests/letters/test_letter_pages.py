@@ -202,3 +202,84 @@ def test_other_organizations_cannot_see_delivery(app, client, login):
         make_user(make_organization(slug="mine"), Role.owner, email="me@example.org")
     login("me@example.org")
     assert client.get(f"/organize/mine/actions/{theirs}/delivery").status_code == 404
+
+
+def make_council(app, write_to_all=False) -> str:
+    """A city council directory: ZIP 94612 spans wards 1 and 2; 94610 is ward 2 only."""
+    from campaigns.models import Directory, PostcodeDistrict, Target
+
+    with app.app_context():
+        action = make_letter(targets=[])
+        org_id = action.campaign.organization_id
+        council = Directory(organization_id=org_id, name="Oakland council")
+        db.session.add(council)
+        db.session.flush()
+        for postcode, ward in [("94612", "OAK-1"), ("94612", "OAK-2"), ("94610", "OAK-2")]:
+            db.session.add(
+                PostcodeDistrict(directory_id=council.id, postcode=postcode, district=ward)
+            )
+        for name, ward in [("Rosa Ward-One", "OAK-1"), ("Tom Ward-Two", "OAK-2")]:
+            db.session.add(
+                Target(
+                    organization_id=org_id,
+                    directory_id=council.id,
+                    district=ward,
+                    name=name,
+                    title="Council member",
+                    email=f"{ward.lower()}@oakland.example",
+                )
+            )
+        settings = db.session.get(LetterSettings, action.id)
+        settings.directory_id = council.id
+        settings.write_to_all_districts = write_to_all
+        db.session.commit()
+        return action.slug
+
+
+def test_zip_lookup_shows_representatives_before_writing(app, client):
+    """Entering a ZIP shows each district it lies in and who represents it."""
+    slug = make_council(app)
+    html = client.get(f"/a/{slug}?postcode=94610").get_data(as_text=True)
+    assert "District OAK-2" in html and "Tom Ward-Two" in html
+    assert "Rosa Ward-One" not in html
+    assert "Your letter will go to:" in html
+    assert "does not look like a ZIP code" in client.get(f"/a/{slug}?postcode=9!").get_data(
+        as_text=True
+    )
+
+
+def test_zip_in_two_districts_asks_the_supporter_to_choose(app, client, csrf):
+    """A ZIP spanning two wards asks which is yours, then writes only to that ward."""
+    slug = make_council(app)
+    data = {**signer_form(postcode="94612"), "subject": "Hi {target_name}", "body": "Fund parks."}
+    resp = client.post(f"/a/{slug}", data={**data, "csrf_token": csrf(f"/a/{slug}")})
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 422
+    assert "choose yours" in html
+    assert 'name="district" value="OAK-1"' in html and 'value="OAK-2"' in html
+    with app.app_context():
+        assert db.session.scalars(select(Message)).all() == []
+
+    resp = client.post(
+        f"/a/{slug}", data={**data, "district": "OAK-1", "csrf_token": csrf(f"/a/{slug}")}
+    )
+    assert resp.status_code == 302
+    with app.app_context():
+        assert [m.to_name for m in db.session.scalars(select(Message))] == ["Rosa Ward-One"]
+
+
+def test_write_to_all_districts(app, client, csrf):
+    """Where the organizer chose so, a ZIP spanning two wards writes to both."""
+    slug = make_council(app, write_to_all=True)
+    data = {**signer_form(postcode="94612"), "subject": "Hi", "body": "Fund parks."}
+    client.post(f"/a/{slug}", data={**data, "csrf_token": csrf(f"/a/{slug}")})
+    with app.app_context():
+        names = sorted(m.to_name for m in db.session.scalars(select(Message)))
+        assert names == ["Rosa Ward-One", "Tom Ward-Two"]
+
+
+def test_unknown_zip_says_so(app, client):
+    """A ZIP with no district in the directory is told plainly."""
+    slug = make_council(app)
+    html = client.get(f"/a/{slug}?postcode=10001").get_data(as_text=True)
+    assert "We have no district for that ZIP code." in html
