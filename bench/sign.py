@@ -1,0 +1,386 @@
+"""Benchmark: supporters signing a petition, against a bare Flask endpoint doing one insert.
+
+    python bench/sign.py [--seconds N] [--connections C]
+
+Starts a throw-away PostgreSQL and Redis, migrates and seeds a live petition that needs no
+confirmation, serves the app with gunicorn (2 sync workers) and drives `wrk` at POST /a/<slug>,
+a unique email per request. The baseline, bench/baseline_app.py, runs under the same gunicorn
+settings against the same PostgreSQL server and takes the same load. The last line printed is
+`ratio: R`, our signatures/s divided by the baseline's inserts/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+sys.path.insert(0, str(ROOT))
+
+import redis  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy.pool import NullPool  # noqa: E402
+
+from tests.support import servers  # noqa: E402
+
+WORKERS = 2
+WARMUP_SECONDS = 2
+# One wrk thread sends tens of thousands of requests a second, far more than either server
+# answers here, and leaves the cores to the servers.
+WRK_THREADS = 1
+SECRET_KEY = "bench-secret-key"
+LUA_SCRIPT = BENCH / "post_forms.lua"
+BASELINE_TABLE = "baseline_signatures"
+GOAL_RATIO = 0.5
+GOAL_P99_MS = 50
+
+
+@dataclass
+class Served:
+    url: str
+    log: Path
+
+
+@dataclass
+class Result:
+    """One measured run: the wrk script's summary and the rows it left in the database."""
+
+    name: str
+    stats: dict
+    rows: int
+
+    @property
+    def seconds(self) -> float:
+        return self.stats["duration_us"] / 1e6
+
+    @property
+    def ok(self) -> int:
+        return self.stats["redirected"]
+
+    @property
+    def per_second(self) -> float:
+        return self.ok / self.seconds
+
+    @property
+    def p50_ms(self) -> float:
+        return self.stats["p50_us"] / 1000
+
+    @property
+    def p99_ms(self) -> float:
+        return self.stats["p99_us"] / 1000
+
+    @property
+    def in_flight(self) -> int:
+        """Requests sent but unanswered when wrk stopped; the server still completes them."""
+        return self.stats["sent"] - self.stats["answered"]
+
+    @property
+    def consistent(self) -> bool:
+        return self.rows == self.ok + self.in_flight
+
+    @property
+    def error_kinds(self) -> dict[str, int]:
+        kinds = {f"HTTP {status}": n for status, n in self.stats["other_statuses"].items()}
+        for kind in ("connect_errors", "read_errors", "write_errors", "timeouts"):
+            kinds[kind.replace("_", " ")] = self.stats[kind]
+        return {kind: n for kind, n in kinds.items() if n}
+
+    @property
+    def errors(self) -> int:
+        return sum(self.error_kinds.values())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=10, help="load time per server")
+    parser.add_argument("--connections", type=int, default=8, help="concurrent connections")
+    args = parser.parse_args(argv)
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        print("wrk is not installed: apt-get install -y wrk", file=sys.stderr)
+        return 2
+
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+    stack = ExitStack()
+    try:
+        return run(args, wrk, stack)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    finally:
+        # A second Ctrl-C while stopping must not leave servers or folders behind.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        stack.close()
+
+
+def run(args: argparse.Namespace, wrk: str, stack: ExitStack) -> int:
+    load_before = Path("/proc/loadavg").read_text().split()[0]
+    folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-sign-")))
+    postgres = servers.start_postgres("campaigns_bench")
+    stack.callback(postgres.stop)
+    redis_server = servers.start_redis()
+    stack.callback(redis_server.stop)
+    engine = create_engine(postgres.url, poolclass=NullPool)
+    stack.callback(engine.dispose)
+
+    def count(table: str) -> Callable[[], int]:
+        def rows() -> int:
+            with engine.connect() as conn:
+                return conn.scalar(text(f"SELECT count(*) FROM {table}"))
+
+        return rows
+
+    slug = seed(postgres.url, redis_server.url)
+    import baseline_app
+
+    baseline_app.metadata.create_all(engine)
+
+    env = {k: v for k, v in os.environ.items() if k != "GUNICORN_CMD_ARGS"}
+    env |= {
+        "SECRET_KEY": SECRET_KEY,
+        "DATABASE_URL": postgres.url,
+        "REDIS_URL": redis_server.url,
+        "MAIL_BACKEND": "outbox",
+    }
+    ours_path = f"/a/{slug}"
+    print(f"campaigns: POST {ours_path}; baseline: POST /sign (bench/baseline_app.py)")
+    print(
+        f"{args.seconds} s of load on each after {WARMUP_SECONDS} s of warm-up, "
+        f"{args.connections} connections from wrk ({WRK_THREADS} thread), "
+        f"gunicorn with {WORKERS} sync workers",
+        flush=True,
+    )
+
+    def measure(name: str, served: Served, path: str, session: tuple[str, str], table: str):
+        """Warm the workers up, then load them for the fixed time and count the rows added."""
+        load(wrk, served.url, path, session, f"{name}-warmup", WARMUP_SECONDS, args.connections)
+        before = settled(count(table))
+        stats = load(wrk, served.url, path, session, name, args.seconds, args.connections)
+        result = Result(name, stats, settled(count(table)) - before)
+        if result.errors:
+            print(f"{name} server log, last lines:\n{served.log.read_text()[-3000:]}")
+        return result
+
+    with gunicorn(["--pythonpath", str(ROOT), "campaigns:create_app()"], env, folder) as served:
+        session = session_and_token(served.url + ours_path)
+        ours = measure("campaigns", served, ours_path, session, "submissions")
+    with gunicorn(["--pythonpath", str(BENCH), "baseline_app:app"], env, folder) as served:
+        # The baseline ignores the cookie and token; sending them keeps the requests alike.
+        base = measure("baseline", served, "/sign", session, BASELINE_TABLE)
+
+    jobs = redis.Redis.from_url(redis_server.url).llen("rq:queue:mail")
+    submissions = count("submissions")()
+    report(ours, base, jobs, submissions, load_before)
+    return 0 if ours.consistent and base.consistent and jobs == submissions else 1
+
+
+def seed(database_url: str, redis_url: str) -> str:
+    """Migrate, then create an organization with a live petition; returns its slug."""
+    from flask_migrate import upgrade
+
+    from campaigns import create_app
+    from campaigns.extensions import db
+    from campaigns.services import accounts
+    from campaigns.services import campaigns as organizing
+
+    app = create_app(
+        {
+            "SECRET_KEY": SECRET_KEY,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "REDIS_URL": redis_url,
+            "MAIL_BACKEND": "outbox",
+        }
+    )
+    with app.app_context():
+        upgrade()
+        owner = accounts.create_owner(
+            "organizer@example.org", "correct horse battery", "Bench Workers United"
+        )
+        organization = accounts.memberships(owner)[0].organization
+        campaign = organizing.create_campaign(
+            organization, title="Fair pay for care workers", goal=None
+        )
+        content = organizing.PetitionContent(
+            locale="en",
+            title="Fair pay for care workers",
+            body="We ask the county to pay home care workers a living wage.",
+        )
+        petition = organizing.save_petition(
+            campaign,
+            [content],
+            goal=None,
+            requires_confirmation=False,
+            slug="fair-pay-care-workers",
+        )
+        organizing.publish(campaign)
+        slug = petition.slug
+        db.session.remove()
+        db.engine.dispose()
+    return slug
+
+
+@contextmanager
+def gunicorn(arguments: list[str], env: dict[str, str], folder: Path) -> Iterator[Served]:
+    """Serve an app with gunicorn on a free port until the block ends.
+
+    It runs in the temporary folder, so no gunicorn.conf.py is picked up and the access log
+    stays off (gunicorn's default). The error log goes to a file, shown when something fails.
+    """
+    import gunicorn as package
+
+    port = servers.free_port()
+    command = [sys.executable, "-m", "gunicorn", "-w", str(WORKERS), "-b", f"127.0.0.1:{port}"]
+    if package.version_info >= (27,):
+        # Otherwise each server opens a control socket in ~/.gunicorn, shared with any other.
+        command.append("--no-control-socket")
+    log = folder / f"gunicorn-{port}.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [*command, *arguments], env=env, cwd=folder, stdout=out, stderr=subprocess.STDOUT
+        )
+    served = Served(f"http://127.0.0.1:{port}", log)
+    try:
+        wait_until_serving(served.url, process)
+        yield served
+    except Exception:
+        print(f"gunicorn log, last lines:\n{log.read_text()[-3000:]}", file=sys.stderr)
+        raise
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def wait_until_serving(url: str, process: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(url + "/", timeout=5).close()
+            return
+        except urllib.error.HTTPError:
+            return  # any HTTP answer, a 404 too, means a worker is serving
+        except OSError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError("gunicorn did not start")
+        time.sleep(0.1)
+
+
+def session_and_token(page_url: str) -> tuple[str, str]:
+    """GET the petition once: its session cookie and CSRF token are valid for every POST."""
+    with urllib.request.urlopen(page_url, timeout=10) as response:
+        cookie = response.headers["Set-Cookie"].split(";", 1)[0]
+        html = response.read().decode()
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+    return cookie, urllib.parse.quote(token, safe="")
+
+
+def load(
+    wrk: str,
+    url: str,
+    path: str,
+    session: tuple[str, str],
+    tag: str,
+    seconds: int,
+    connections: int,
+) -> dict:
+    """Run wrk with the form-posting script; returns the summary its done() prints."""
+    cookie, token = session
+    command = [
+        wrk,
+        f"--threads={WRK_THREADS}",
+        f"--connections={connections}",
+        f"--duration={seconds}s",
+        "--timeout=5s",
+        f"--script={LUA_SCRIPT}",
+        url + "/",
+        "--",
+        path,
+        token,
+        cookie,
+        tag,
+    ]
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    line = next(line for line in output.splitlines() if line.startswith("result "))
+    return json.loads(line.removeprefix("result "))
+
+
+def settled(count: Callable[[], int]) -> int:
+    """The row count once the requests wrk left in flight have finished on the server."""
+    last = count()
+    for _ in range(60):
+        time.sleep(0.5)
+        now = count()
+        if now == last:
+            break
+        last = now
+    return last
+
+
+def report(ours: Result, base: Result, jobs: int, submissions: int, load_before: str) -> None:
+    print()
+    print(f"{'':10} {'signatures/s':>12} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
+    for r in (ours, base):
+        print(f"{r.name:10} {r.per_second:12.1f} {r.p50_ms:8.1f} {r.p99_ms:8.1f} {r.errors:7d}")
+    for r in (ours, base):
+        if r.errors:
+            kinds = ", ".join(f"{kind}: {n}" for kind, n in r.error_kinds.items())
+            print(f"errors, {r.name}: {kinds}")
+    print()
+    for r, what in ((ours, "submissions"), (base, "rows")):
+        print(
+            f"database, {r.name}: {r.rows} {what} added = {r.ok} answered 302 + "
+            f"{r.in_flight} in flight when wrk stopped: {'ok' if r.consistent else 'MISMATCH'}"
+        )
+    verdict = "ok" if jobs == submissions else f"MISMATCH with {submissions} submissions"
+    print(f"redis: {jobs} confirmation jobs waiting, one per submission: {verdict}")
+    print()
+    print(f"machine: {machine()}; load average {load_before} before the run")
+    print(f"date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
+    ratio = ours.per_second / base.per_second
+    met = ratio >= GOAL_RATIO and ours.p99_ms < GOAL_P99_MS
+    print(f"goal: ratio >= {GOAL_RATIO} and p99 < {GOAL_P99_MS} ms: {'met' if met else 'not met'}")
+    print(f"ratio: {ratio:.3f}")
+
+
+def machine() -> str:
+    model = "unknown CPU"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            model = line.split(":", 1)[1].strip()
+            break
+    version = subprocess.run(
+        [str(servers.postgres_bindir() / "postgres"), "--version"], capture_output=True, text=True
+    ).stdout
+    postgres = re.search(r"PostgreSQL\)? ([\d.]+)", version)
+    return (
+        f"{os.cpu_count()} cores, {model}, Python {platform.python_version()}, "
+        f"PostgreSQL {postgres.group(1) if postgres else '?'}, "
+        f"{platform.system()} {platform.release()}"
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
