@@ -92,6 +92,9 @@ def from_environment_without_key(instance_path: str) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "CONFIRMATION_MAX_AGE_DAYS": _int("CONFIRMATION_MAX_AGE_DAYS", 60),
         "BABEL_DEFAULT_LOCALE": "en",
+        # Every message on public forms is our own, translated through Flask-Babel; WTForms'
+        # own catalogue would only be reloaded from disk on every request.
+        "WTF_I18N_ENABLED": False,
         "LANGUAGES": ["en", "es"],
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         # Web requests time out long before this; it bounds a job that hangs on a provider.

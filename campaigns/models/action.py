@@ -47,6 +47,10 @@ class Action(db.Model):
     def organization_id(self) -> int:
         return self.campaign.organization_id
 
+    @property
+    def campaign_status(self):
+        return self.campaign.status
+
     def content(self, locale: str | None = None) -> ActionTranslation | None:
         """The title and text in `locale` (default: the request's), else the default language."""
         wanted = locale or str(get_locale() or self.default_locale)

@@ -7,11 +7,11 @@ from urllib.parse import quote
 
 from flask import abort
 from flask_babel import gettext
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import selectinload
 
 from campaigns.extensions import db
-from campaigns.models import Action, Campaign, CampaignStatus, Submission
+from campaigns.models import Action, ActionKind, Campaign, CampaignStatus, Submission
 from campaigns.services import counts
 from campaigns.urls import external_url
 
@@ -41,6 +41,36 @@ def public_action_or_404(slug: str) -> Action:
     if act is None or act.campaign.status == CampaignStatus.draft:
         abort(404)
     return act
+
+
+@dataclass(frozen=True)
+class ActionRef:
+    """What signing needs to know of an action, read without building ORM objects."""
+
+    id: int
+    slug: str
+    kind: ActionKind
+    organization_id: int
+    campaign_status: CampaignStatus
+
+    @property
+    def is_live(self) -> bool:
+        return self.campaign_status == CampaignStatus.live
+
+
+_ACTION_REF = (
+    select(Action.id, Action.slug, Action.kind, Campaign.organization_id, Campaign.status)
+    .join(Campaign, Campaign.id == Action.campaign_id)
+    .where(Action.slug == bindparam("slug"))
+)
+
+
+def action_ref_or_404(slug: str) -> ActionRef:
+    """The action a form is posted to, in one small query; drafts are 404 as everywhere."""
+    row = db.session.execute(_ACTION_REF, {"slug": slug}).first()
+    if row is None or row.status == CampaignStatus.draft:
+        abort(404)
+    return ActionRef(*row)
 
 
 def live_campaigns(page: int = 1):

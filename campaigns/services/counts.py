@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
-from sqlalchemy import case, func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import bindparam, case, func, select
 
+from campaigns.database import dialect_insert
 from campaigns.extensions import db
 from campaigns.models import Action, ActionHourlyCount, utcnow
 
@@ -38,21 +38,34 @@ def hour_of(moment: datetime) -> datetime:
     return moment.replace(minute=0, second=0, microsecond=0)
 
 
-def record(action_id: int, *, signed: int = 0, confirmed: int = 0, at: datetime | None = None):
-    """Add to the bucket of the hour `at` falls in, in the caller's transaction."""
-    hour = hour_of(at or utcnow())
-    dialect = db.session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+@cache
+def _bucket_upsert(dialect: str):
     table = ActionHourlyCount.__table__
-    stmt = insert(table).values(action_id=action_id, hour=hour, signed=signed, confirmed=confirmed)
-    stmt = stmt.on_conflict_do_update(
+    stmt = dialect_insert(dialect, table).values(
+        action_id=bindparam("action_id"),
+        hour=bindparam("hour", type_=table.c.hour.type),
+        signed=bindparam("signed"),
+        confirmed=bindparam("confirmed"),
+    )
+    return stmt.on_conflict_do_update(
         index_elements=[table.c.action_id, table.c.hour],
         set_={
             "signed": table.c.signed + stmt.excluded.signed,
             "confirmed": table.c.confirmed + stmt.excluded.confirmed,
         },
     )
-    db.session.execute(stmt)
+
+
+def record(action_id: int, *, signed: int = 0, confirmed: int = 0, at: datetime | None = None):
+    """Add to the bucket of the hour `at` falls in, in the caller's transaction."""
+    stmt = _bucket_upsert(db.session.get_bind().dialect.name)
+    params = {
+        "action_id": action_id,
+        "hour": hour_of(at or utcnow()),
+        "signed": signed,
+        "confirmed": confirmed,
+    }
+    db.session.execute(stmt, params)
 
 
 def for_actions(action_ids: Iterable[int], now: datetime | None = None) -> dict[int, Counts]:

@@ -19,7 +19,6 @@ from campaigns.models import (
     LetterTemplate,
     Message,
     MessageStatus,
-    Submission,
     Supporter,
     Target,
     utcnow,
@@ -183,17 +182,20 @@ def send_letter(
     organization = action.campaign.organization
     status = MessageStatus.held if action.requires_confirmation else MessageStatus.queued
 
-    def write_messages(submission: Submission):
+    action_id = action.id
+    from_name = sender_name(signer, organization.name)
+
+    def write_messages(submission_id: int):
         now = utcnow()
         messages = [
             Message(
-                action_id=action.id,
-                submission=submission,
+                action_id=action_id,
+                submission_id=submission_id,
                 target_id=target.id,
                 status=status,
                 to_email=target.email,
                 to_name=target.name,
-                from_name=sender_name(signer, organization.name),
+                from_name=from_name,
                 reply_to=signer.email.strip(),
                 subject=merge(letter.subject, signer, target)[:300],
                 body=merge(letter.body, signer, target),
@@ -205,11 +207,13 @@ def send_letter(
         db.session.add_all(messages)
         if status != MessageStatus.queued:
             return None
+        db.session.flush()
+        message_ids = [m.id for m in messages]  # read now: the commit expires them
 
         def enqueue_after_commit():
             from campaigns.jobs.letters import queue_delivery
 
-            queue_delivery([m.id for m in messages])
+            queue_delivery(message_ids)
 
         return enqueue_after_commit
 
