@@ -185,3 +185,26 @@ def login(client, csrf):
         )
 
     return do
+
+
+@pytest.fixture
+def sendgrid():
+    """A local SendGrid-compatible server for the official client (see tests/support)."""
+    from tests.support.sendgrid_server import SendGridServer
+
+    server = SendGridServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def sendgrid_app(app, sendgrid):
+    """The app with MAIL_BACKEND=sendgrid pointed at the local server."""
+    app.config.update(
+        MAIL_BACKEND="sendgrid",
+        SENDGRID_API_KEY="SG.test-key",
+        SENDGRID_API_HOST=sendgrid.url,
+        MAIL_FROM="action@local42.example",
+        MAIL_FROM_NAME="Local 42",
+    )
+    return app

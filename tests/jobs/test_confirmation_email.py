@@ -11,7 +11,7 @@ from campaigns.jobs.mail import sweep_confirmations
 from campaigns.models import OutboxEmail, Submission, utcnow
 from tests.conftest import csrf_from
 from tests.factories import make_petition, signer_form
-from tests.support.sendgrid_server import Reply, SendGridServer
+from tests.support.sendgrid_server import Reply
 
 
 def sign_through_page(client, csrf, slug, **fields):
@@ -90,71 +90,51 @@ def test_job_for_a_sent_confirmation_does_not_send_twice(app, client, csrf, run_
     assert len(outbox(app)) == 1
 
 
-def test_sendgrid_backend_through_the_worker(app, client, csrf, run_jobs):
+def test_sendgrid_backend_through_the_worker(sendgrid_app, sendgrid, client, csrf, run_jobs):
     """With MAIL_BACKEND=sendgrid the worker posts the confirmation to the provider."""
-    server = SendGridServer().start()
-    try:
-        app.config.update(
-            MAIL_BACKEND="sendgrid", SENDGRID_API_KEY="SG.k", SENDGRID_API_HOST=server.url
-        )
-        with app.app_context():
-            slug = make_petition().slug
-        sign_through_page(client, csrf, slug, email="rosa@example.org")
-        run_jobs()
-        [request] = server.mail_sends()
-        body = request.body
-        assert body["personalizations"][0]["to"][0]["email"] == "rosa@example.org"
-        assert body["headers"]["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-        text = body["content"][0]["value"]
-        assert "/confirm/" in text
-        assert body["custom_args"]["submission_id"]
-    finally:
-        server.stop()
+    with sendgrid_app.app_context():
+        slug = make_petition().slug
+    sign_through_page(client, csrf, slug, email="rosa@example.org")
+    run_jobs()
+    [request] = sendgrid.mail_sends()
+    body = request.body
+    assert body["personalizations"][0]["to"][0]["email"] == "rosa@example.org"
+    assert body["headers"]["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert "/confirm/" in body["content"][0]["value"]
+    assert body["custom_args"]["submission_id"]
 
 
-def test_temporary_failure_is_retried_with_back_off(app, client, csrf, run_jobs):
+def test_temporary_failure_is_retried_with_back_off(sendgrid_app, sendgrid, client, csrf, run_jobs):
     """A 503 leaves the job scheduled for a later try and the email not marked sent."""
-    server = SendGridServer().start()
-    server.replies.append(Reply(503, body={"errors": [{"message": "try later"}]}))
-    try:
-        app.config.update(
-            MAIL_BACKEND="sendgrid", SENDGRID_API_KEY="SG.k", SENDGRID_API_HOST=server.url
-        )
-        with app.app_context():
-            slug = make_petition().slug
-        sign_through_page(client, csrf, slug)
-        run_jobs()
-        assert len(server.mail_sends()) == 1
-        with app.app_context():
-            registry = ScheduledJobRegistry(queue=Queue("mail", connection=queues.connection))
-            assert len(registry.get_job_ids()) == 1
-            submission = db.session.scalars(select(Submission)).one()
-            assert submission.confirmation_sent_at is None
-            assert submission.confirmation_error is None
-    finally:
-        server.stop()
+    sendgrid.replies.append(Reply(503, body={"errors": [{"message": "try later"}]}))
+    with sendgrid_app.app_context():
+        slug = make_petition().slug
+    sign_through_page(client, csrf, slug)
+    run_jobs()
+    assert len(sendgrid.mail_sends()) == 1
+    with sendgrid_app.app_context():
+        registry = ScheduledJobRegistry(queue=Queue("mail", connection=queues.connection))
+        assert len(registry.get_job_ids()) == 1
+        submission = db.session.scalars(select(Submission)).one()
+        assert submission.confirmation_sent_at is None
+        assert submission.confirmation_error is None
 
 
-def test_permanent_failure_is_recorded_and_not_retried(app, client, csrf, run_jobs):
+def test_permanent_failure_is_recorded_and_not_retried(
+    sendgrid_app, sendgrid, client, csrf, run_jobs
+):
     """A rejected address is recorded on the signature and the sweep leaves it alone."""
-    server = SendGridServer().start()
-    server.replies.append(Reply(400, body={"errors": [{"message": "invalid address"}]}))
-    try:
-        app.config.update(
-            MAIL_BACKEND="sendgrid", SENDGRID_API_KEY="SG.k", SENDGRID_API_HOST=server.url
-        )
-        with app.app_context():
-            slug = make_petition().slug
-        sign_through_page(client, csrf, slug)
-        run_jobs()
-        with app.app_context():
-            submission = db.session.scalars(select(Submission)).one()
-            assert "invalid address" in submission.confirmation_error
-            submission.created_at = utcnow() - timedelta(hours=1)
-            db.session.commit()
-            assert sweep_confirmations() == 0
-    finally:
-        server.stop()
+    sendgrid.replies.append(Reply(400, body={"errors": [{"message": "invalid address"}]}))
+    with sendgrid_app.app_context():
+        slug = make_petition().slug
+    sign_through_page(client, csrf, slug)
+    run_jobs()
+    with sendgrid_app.app_context():
+        submission = db.session.scalars(select(Submission)).one()
+        assert "invalid address" in submission.confirmation_error
+        submission.created_at = utcnow() - timedelta(hours=1)
+        db.session.commit()
+        assert sweep_confirmations() == 0
 
 
 def test_sweep_requeues_a_confirmation_lost_with_redis(app, client, csrf, run_jobs):

@@ -4,26 +4,7 @@ import pytest
 
 from campaigns import mail
 from campaigns.mail import EmailMessage
-from tests.support.sendgrid_server import Reply, SendGridServer
-
-
-@pytest.fixture
-def sendgrid():
-    server = SendGridServer().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def sendgrid_app(app, sendgrid):
-    app.config.update(
-        MAIL_BACKEND="sendgrid",
-        SENDGRID_API_KEY="SG.test-key",
-        SENDGRID_API_HOST=sendgrid.url,
-        MAIL_FROM="action@union.example",
-        MAIL_FROM_NAME="Local 99",
-    )
-    return app
+from tests.support.sendgrid_server import Reply
 
 
 def message(**overrides) -> EmailMessage:
@@ -47,7 +28,7 @@ def test_request_body_is_what_sendgrid_expects(sendgrid_app, sendgrid):
     [request] = sendgrid.mail_sends()
     assert request.headers["Authorization"] == "Bearer SG.test-key"
     body = request.body
-    assert body["from"] == {"email": "action@union.example", "name": "Local 99"}
+    assert body["from"] == {"email": "action@local42.example", "name": "Local 42"}
     assert body["subject"] == "Confirma tu firma"
     [personalization] = body["personalizations"]
     assert personalization["to"] == [{"email": "ana@example.org", "name": "Ana López"}]

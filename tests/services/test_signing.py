@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import func, select
 
 from campaigns.extensions import db
-from campaigns.models import CampaignStatus, Submission, Supporter
+from campaigns.models import Action, CampaignStatus, Submission, Supporter
 from campaigns.services import counts
 from campaigns.services.signing import ActionClosed, Signer, sign
 from tests.factories import make_campaign, make_organization, make_petition
@@ -92,65 +92,44 @@ def test_cannot_sign_unless_live(app, status):
         assert db.session.scalar(select(func.count()).select_from(Supporter)) == 0
 
 
-def test_concurrent_signatures_of_one_person_count_once(app):
-    """Eight simultaneous requests from one mailbox make one supporter and one signature."""
-    with app.app_context():
-        petition_id = make_petition().id
-    barrier = threading.Barrier(8, timeout=30)
+def sign_at_once(app, petition_id: int, emails: list[str]) -> list[Exception]:
+    """Sign with each email from its own thread, all released at the same moment."""
+    barrier = threading.Barrier(len(emails), timeout=30)
     errors = []
 
-    def attempt(n):
+    def attempt(email):
         with app.app_context():
-            from campaigns.models import Action
-
             petition = db.session.get(Action, petition_id)
             barrier.wait()
             try:
-                sign(petition, signer(email=f"ana+{n}@gmail.com"))
+                sign(petition, signer(email=email))
             except Exception as exc:  # collected, then asserted empty
                 errors.append(exc)
 
-    threads = [threading.Thread(target=attempt, args=(n,)) for n in range(8)]
+    threads = [threading.Thread(target=attempt, args=(email,)) for email in emails]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert errors == []
-    with app.app_context():
-        from campaigns.models import Action
+    return errors
 
-        petition = db.session.get(Action, petition_id)
+
+def test_concurrent_signatures_of_one_person_count_once(app):
+    """Eight simultaneous requests from one mailbox make one supporter and one signature."""
+    with app.app_context():
+        petition_id = make_petition().id
+    assert sign_at_once(app, petition_id, [f"ana+{n}@gmail.com" for n in range(8)]) == []
+    with app.app_context():
         assert submission_count(petition_id) == 1
         assert db.session.scalar(select(func.count()).select_from(Supporter)) == 1
-        assert counts.for_action(petition).signed == 1
+        assert counts.for_action(db.session.get(Action, petition_id)).signed == 1
 
 
 def test_concurrent_signatures_of_different_people_all_count(app):
     """Ten people signing at once are ten signatures, none lost in the counter."""
     with app.app_context():
         petition_id = make_petition().id
-    barrier = threading.Barrier(10, timeout=30)
-    errors = []
-
-    def attempt(n):
-        with app.app_context():
-            from campaigns.models import Action
-
-            petition = db.session.get(Action, petition_id)
-            barrier.wait()
-            try:
-                sign(petition, signer(email=f"person{n}@example.org"))
-            except Exception as exc:
-                errors.append(exc)
-
-    threads = [threading.Thread(target=attempt, args=(n,)) for n in range(10)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    assert sign_at_once(app, petition_id, [f"person{n}@example.org" for n in range(10)]) == []
     with app.app_context():
-        from campaigns.models import Action
-
         assert submission_count(petition_id) == 10
         assert counts.for_action(db.session.get(Action, petition_id)).signed == 10
