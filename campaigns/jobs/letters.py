@@ -15,7 +15,7 @@ from flask import current_app
 from sqlalchemy import select, update
 
 from campaigns import mail
-from campaigns.extensions import db
+from campaigns.extensions import db, queues
 from campaigns.jobs import enqueue
 from campaigns.models import LetterSettings, Message, MessageStatus, utcnow
 
@@ -42,7 +42,14 @@ def deliver_messages(message_ids: list[int]) -> dict[str, int]:
     """Send the due, queued messages among `message_ids`; returns a tally by outcome."""
     now = utcnow()
     rows = db.session.execute(
-        select(Message.id, Message.action_id, Message.subject, Message.body, Message.reply_to)
+        select(
+            Message.id,
+            Message.action_id,
+            Message.target_id,
+            Message.subject,
+            Message.body,
+            Message.reply_to,
+        )
         .where(
             Message.id.in_(message_ids),
             Message.status == MessageStatus.queued,
@@ -51,16 +58,69 @@ def deliver_messages(message_ids: list[int]) -> dict[str, int]:
         .order_by(Message.id)
     ).all()
     db.session.rollback()  # end the read; each batch below is its own transaction
+    tally: dict[str, int] = defaultdict(int)
+    rows, postponed = _within_hourly_caps(rows, now)
+    if postponed:
+        tally["postponed"] = postponed
     # Letters that read the same (and answer to the same person) share one API call.
     groups: dict[tuple, list[int]] = defaultdict(list)
-    for message_id, *key in rows:
-        groups[tuple(key)].append(message_id)
-    tally: dict[str, int] = defaultdict(int)
+    for message_id, action_id, _target_id, *key in rows:
+        groups[(action_id, *key)].append(message_id)
     for ids in groups.values():
         for start in range(0, len(ids), BATCH_SIZE):
             for outcome, n in _deliver_batch(ids[start : start + BATCH_SIZE]).items():
                 tally[outcome] += n
     return dict(tally)
+
+
+def _within_hourly_caps(rows, now) -> tuple[list, int]:
+    """Keep the rows their action's per-target hourly cap allows; postpone the rest to the
+    next clock hour. Returns (rows to send now, how many were postponed).
+
+    The count lives in Redis (INCRBY is atomic), so workers running side by side never let
+    more than the cap through between them.
+    """
+    caps = dict(
+        db.session.execute(
+            select(LetterSettings.action_id, LetterSettings.hourly_cap_per_target).where(
+                LetterSettings.action_id.in_({r.action_id for r in rows}),
+                LetterSettings.hourly_cap_per_target.is_not(None),
+            )
+        ).all()
+    )
+    db.session.rollback()
+    if not caps:
+        return rows, 0
+    by_pair: dict[tuple[int, int], list] = defaultdict(list)
+    for row in rows:
+        by_pair[(row.action_id, row.target_id)].append(row)
+    hour = now.replace(minute=0, second=0, microsecond=0)
+    redis = queues.connection
+    keep, later = [], []
+    for (action_id, target_id), pair_rows in by_pair.items():
+        cap = caps.get(action_id)
+        if cap is None:
+            keep += pair_rows
+            continue
+        key = f"campaigns:letter-cap:{action_id}:{target_id}:{hour:%Y%m%d%H}"
+        wanted = len(pair_rows)
+        used_before = redis.incrby(key, wanted) - wanted
+        redis.expire(key, 2 * 3600)
+        allowed = max(0, min(wanted, cap - used_before))
+        if allowed < wanted:
+            redis.decrby(key, wanted - allowed)  # give back what this job will not use
+        keep += pair_rows[:allowed]
+        later += [r.id for r in pair_rows[allowed:]]
+    if later:
+        next_hour = hour + timedelta(hours=1)
+        db.session.execute(
+            update(Message)
+            .where(Message.id.in_(later), Message.status == MessageStatus.queued)
+            .values(due_at=next_hour, updated_at=now)
+        )
+        db.session.commit()
+        queue_delivery(later, delay=next_hour - now)
+    return keep, len(later)
 
 
 def _claim(ids: list[int]) -> list[Message]:

@@ -27,6 +27,12 @@ class LetterSettings(db.Model):
     )
     # When a postcode spans several districts: write to all of them, or let the supporter pick.
     write_to_all_districts: Mapped[bool] = mapped_column(Boolean, default=False)
+    # At most this many letters reach one target in a clock hour; the rest wait their turn.
+    hourly_cap_per_target: Mapped[int | None] = mapped_column(Integer)
+    # One person writes to one target at most this many times a day, across all actions.
+    daily_limit_per_target: Mapped[int] = mapped_column(Integer, default=1)
+    # Edited letters containing any of these words (one a line) wait for an organizer.
+    screen_words: Mapped[str] = mapped_column(Text, default="")
     # Tries before a letter is marked failed.
     max_attempts: Mapped[int] = mapped_column(Integer, default=6)
 

@@ -15,6 +15,9 @@ from campaigns.models.target import Target
 class MessageStatus(enum.StrEnum):
     # Written with the submission, waiting for the supporter to confirm their email.
     held = "held"
+    # Stopped by an abuse guard (see `hold_reason`) until an organizer releases or rejects it.
+    review = "review"
+    rejected = "rejected"
     queued = "queued"
     # Claimed by one worker, which is calling the provider right now.
     sending = "sending"
@@ -34,6 +37,7 @@ FINAL_STATUSES = frozenset(
         MessageStatus.bounced,
         MessageStatus.dropped,
         MessageStatus.failed,
+        MessageStatus.rejected,
     }
 )
 
@@ -68,6 +72,7 @@ class Message(db.Model):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     provider_message_id: Mapped[str | None] = mapped_column(String(100), index=True)
     last_error: Mapped[str | None] = mapped_column(String(1000))
+    hold_reason: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # When a queued message may next be tried (after a back-off).
     due_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -104,6 +104,21 @@ class LetterForm(FlaskForm):
     write_to_all_districts = BooleanField(
         "When a ZIP code spans several districts, write to all of them (else the supporter picks)"
     )
+    hourly_cap_per_target = IntegerField(
+        "At most this many letters to one target an hour (empty: no cap)",
+        validators=[Optional(), NumberRange(min=1, max=100_000)],
+        description="Letters over the cap wait for the next hour; none are dropped.",
+    )
+    daily_limit_per_target = IntegerField(
+        "Letters one person may send one target a day",
+        default=1,
+        validators=[Optional(), NumberRange(min=1, max=100)],
+        description="More than this waits for you on the Delivery page.",
+    )
+    screen_words = TextAreaField(
+        "Hold edited letters containing these words (one a line)",
+        validators=[Optional(), Length(max=5000)],
+    )
     fallback_name = StringField("Fallback target: name", validators=[Optional(), Length(max=200)])
     fallback_email = StringField(
         "Fallback target: email",

@@ -164,6 +164,9 @@ def _edit_letter(letter):
         form.editable.data = settings.editable
         form.directory_id.data = settings.directory_id or 0
         form.write_to_all_districts.data = settings.write_to_all_districts
+        form.hourly_cap_per_target.data = settings.hourly_cap_per_target
+        form.daily_limit_per_target.data = settings.daily_limit_per_target
+        form.screen_words.data = settings.screen_words
         form.targets.data = letter_admin.format_targets(letter)
         if settings.fallback_target:
             form.fallback_name.data = settings.fallback_target.name
@@ -214,6 +217,9 @@ def _save_letter(campaign, form: LetterForm, letter):
                 editable=form.editable.data,
                 directory_id=form.directory_id.data or None,
                 write_to_all_districts=form.write_to_all_districts.data,
+                hourly_cap_per_target=form.hourly_cap_per_target.data,
+                daily_limit_per_target=form.daily_limit_per_target.data or 1,
+                screen_words=form.screen_words.data or "",
                 requires_confirmation=form.requires_confirmation.data,
                 goal=form.goal.data,
                 slug=form.slug.data or "",
@@ -237,6 +243,24 @@ def delivery(action_id: int):
         statuses=[s.value for s in MessageStatus],
         can_edit=_can("edit_campaigns"),
     )
+
+
+@bp.post("/<org>/actions/<int:action_id>/delivery/review")
+@requires("edit_campaigns")
+def review_held(action_id: int):
+    from campaigns.services.letters import reject_reviewed, release_reviewed
+
+    action = campaign_service.action_of(g.organization, action_id)
+    ids = [int(i) for i in request.form.getlist("message_id") if i.isdigit()] or None
+    if request.form.get("decision") == "release":
+        n = release_reviewed(action.id, ids)
+        flash(f"{n} held letter{'s' if n != 1 else ''} released.", "success")
+    elif request.form.get("decision") == "reject":
+        n = reject_reviewed(action.id, ids)
+        flash(f"{n} held letter{'s' if n != 1 else ''} rejected.", "success")
+    else:
+        abort(400)
+    return redirect(url_for("organize.delivery", org=g.organization.slug, action_id=action.id))
 
 
 @bp.post("/<org>/actions/<int:action_id>/delivery/retry")

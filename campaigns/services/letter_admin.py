@@ -104,6 +104,9 @@ def save_letter(
     editable: bool,
     directory_id: int | None = None,
     write_to_all_districts: bool = False,
+    hourly_cap_per_target: int | None = None,
+    daily_limit_per_target: int = 1,
+    screen_words: str = "",
     requires_confirmation: bool,
     goal: int | None,
     slug: str = "",
@@ -151,6 +154,9 @@ def save_letter(
     settings.editable = editable
     settings.directory_id = directory_id
     settings.write_to_all_districts = write_to_all_districts
+    settings.hourly_cap_per_target = hourly_cap_per_target
+    settings.daily_limit_per_target = daily_limit_per_target
+    settings.screen_words = screen_words
     settings.fallback_target = _target(campaign, fallback) if fallback else None
     db.session.add(settings)
     _replace_fixed_targets(campaign, letter, targets)
@@ -209,6 +215,7 @@ class DeliveryReport:
     totals: Counter
     per_target: list[TargetDelivery]
     failures: list[Message]
+    held_for_review: list[Message] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -249,5 +256,15 @@ def delivery_report(action: Action, failure_limit: int = 100) -> DeliveryReport:
             .limit(failure_limit)
         )
     )
+    held = list(
+        db.session.scalars(
+            select(Message)
+            .where(Message.action_id == action.id, Message.status == MessageStatus.review)
+            .order_by(Message.created_at)
+            .limit(failure_limit)
+        )
+    )
     ordered = sorted(per_target.values(), key=lambda d: (-d.total, d.target.name))
-    return DeliveryReport(totals=totals, per_target=ordered, failures=failures)
+    return DeliveryReport(
+        totals=totals, per_target=ordered, failures=failures, held_for_review=held
+    )

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from campaigns.extensions import db
 from campaigns.models import (
@@ -19,6 +20,7 @@ from campaigns.models import (
     LetterTemplate,
     Message,
     MessageStatus,
+    Submission,
     Supporter,
     Target,
     utcnow,
@@ -185,14 +187,22 @@ def send_letter(
     action_id = action.id
     from_name = sender_name(signer, organization.name)
 
+    edited = (letter.subject, letter.body) != (template.subject, template.body)
+    screened = screened_word(f"{letter.subject}\n{letter.body}", settings) if edited else None
+
     def write_messages(submission_id: int):
         now = utcnow()
+        holds = {
+            target.id: hold_reason(settings, submission_id, target, screened, now)
+            for target in targets
+        }
         messages = [
             Message(
                 action_id=action_id,
                 submission_id=submission_id,
                 target_id=target.id,
-                status=status,
+                status=MessageStatus.review if holds[target.id] else status,
+                hold_reason=holds[target.id],
                 to_email=target.email,
                 to_name=target.name,
                 from_name=from_name,
@@ -205,10 +215,11 @@ def send_letter(
             for target in targets
         ]
         db.session.add_all(messages)
-        if status != MessageStatus.queued:
-            return None
         db.session.flush()
-        message_ids = [m.id for m in messages]  # read now: the commit expires them
+        # Read now: the commit expires them.
+        message_ids = [m.id for m in messages if m.status == MessageStatus.queued]
+        if not message_ids:
+            return None
 
         def enqueue_after_commit():
             from campaigns.jobs.letters import queue_delivery
@@ -218,6 +229,83 @@ def send_letter(
         return enqueue_after_commit
 
     return sign(action, signer, on_created=write_messages)
+
+
+def screened_word(text: str, settings: LetterSettings) -> str | None:
+    """The first of the organizer's screened words found in `text`, as a whole word."""
+    for word in (w.strip() for w in (settings.screen_words or "").splitlines()):
+        if word and re.search(rf"(?<!\w){re.escape(word)}(?!\w)", text, re.IGNORECASE):
+            return word
+    return None
+
+
+def hold_reason(
+    settings: LetterSettings, submission_id: int, target: Target, screened: str | None, now
+) -> str | None:
+    """Why this letter must wait for an organizer, or None. Held letters are counted and
+    shown on the delivery page; nothing is dropped silently (as WriteToThem does)."""
+    if screened:
+        return f"the edited letter contains the screened word “{screened}”"
+    limit = settings.daily_limit_per_target or 0
+    if limit:
+        supporter_id = select(Submission.supporter_id).where(Submission.id == submission_id)
+        recent = db.session.scalar(
+            select(func.count())
+            .select_from(Message)
+            .join(Submission, Submission.id == Message.submission_id)
+            .where(
+                Submission.supporter_id == supporter_id.scalar_subquery(),
+                Message.target_id == target.id,
+                Message.created_at > now - timedelta(days=1),
+                Message.status != MessageStatus.rejected,
+            )
+        )
+        if recent >= limit:
+            return f"this person already wrote to {target.name} {recent} time(s) in 24 hours"
+    return None
+
+
+def release_reviewed(action_id: int, message_ids: list[int] | None = None) -> int:
+    """An organizer lets held-for-review letters go: to the queue, or on to wait for the
+    supporter's confirmation where that is still missing."""
+    query = select(Message).where(
+        Message.action_id == action_id, Message.status == MessageStatus.review
+    )
+    if message_ids is not None:
+        query = query.where(Message.id.in_(message_ids))
+    now, queued, released = utcnow(), [], 0
+    for message in db.session.scalars(query):
+        released += 1
+        submission = db.session.get(Submission, message.submission_id)
+        waiting = message_requires_confirmation(message) and submission.confirmed_at is None
+        message.status = MessageStatus.held if waiting else MessageStatus.queued
+        message.due_at = now
+        if not waiting:
+            queued.append(message.id)
+    db.session.commit()
+    if queued:
+        from campaigns.jobs.letters import queue_delivery
+
+        queue_delivery(queued)
+    return released
+
+
+def reject_reviewed(action_id: int, message_ids: list[int] | None = None) -> int:
+    """An organizer refuses held letters; they stay on record as rejected."""
+    query = (
+        update(Message)
+        .where(Message.action_id == action_id, Message.status == MessageStatus.review)
+        .values(status=MessageStatus.rejected, updated_at=utcnow())
+    )
+    if message_ids is not None:
+        query = query.where(Message.id.in_(message_ids))
+    n = db.session.execute(query).rowcount
+    db.session.commit()
+    return n
+
+
+def message_requires_confirmation(message: Message) -> bool:
+    return db.session.get(Action, message.action_id).requires_confirmation
 
 
 def release_confirmed(submission_id: int) -> list[int]:
