@@ -151,3 +151,32 @@ def make_letter(campaign: Campaign | None = None, targets=(), **overrides) -> Ac
         db.session.add(ActionTarget(action_id=action.id, target_id=target.id))
     db.session.commit()
     return action
+
+
+def make_council_letter(write_to_all: bool = False) -> Action:
+    """A letter to a city council found by ZIP: 94612 spans wards 1 and 2; 94610 is ward 2."""
+    from campaigns.models import Directory, LetterSettings, PostcodeDistrict, Target
+
+    action = make_letter(targets=[])
+    org_id = action.campaign.organization_id
+    council = Directory(organization_id=org_id, name="Oakland council")
+    db.session.add(council)
+    db.session.flush()
+    for postcode, ward in [("94612", "OAK-1"), ("94612", "OAK-2"), ("94610", "OAK-2")]:
+        db.session.add(PostcodeDistrict(directory_id=council.id, postcode=postcode, district=ward))
+    for name, ward in [("Rosa Ward-One", "OAK-1"), ("Tom Ward-Two", "OAK-2")]:
+        db.session.add(
+            Target(
+                organization_id=org_id,
+                directory_id=council.id,
+                district=ward,
+                name=name,
+                title="Council member",
+                email=f"{ward.lower()}@oakland.example",
+            )
+        )
+    settings = db.session.get(LetterSettings, action.id)
+    settings.directory_id = council.id
+    settings.write_to_all_districts = write_to_all
+    db.session.commit()
+    return action

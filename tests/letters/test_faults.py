@@ -124,3 +124,85 @@ def test_worker_killed_mid_batch_loses_nothing_and_resends_only_the_call_in_flig
     assert set(handed_over) == set(ids)  # none lost
     twice = {i for i, n in handed_over.items() if n > 1}
     assert twice <= set(in_flight)  # only the uncertain one could go twice
+
+
+def redis_on(sock: str) -> subprocess.Popen:
+    """A Redis server with no persistence on the Unix socket `sock`, ready to use."""
+    import time
+
+    import redis
+
+    from tests.support.servers import redis_binary
+
+    process = subprocess.Popen(
+        [
+            redis_binary(),
+            "--port",
+            "0",
+            "--unixsocket",
+            sock,
+            "--unixsocketperm",
+            "700",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            os.path.dirname(sock),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    for _ in range(500):
+        try:
+            if redis.Redis(unix_socket_path=sock).ping():
+                return process
+        except redis.exceptions.ConnectionError:
+            time.sleep(0.01)
+    raise RuntimeError("redis did not start")
+
+
+@pytest.mark.both_databases
+def test_redis_killed_and_restarted_empty_loses_no_letter(
+    sendgrid_app, sendgrid, tmp_path, run_jobs
+):
+    """Redis dies with the delivery jobs in it and comes back empty; the sweep requeues
+    every letter from the database and each is sent exactly once."""
+    sock = str(tmp_path / "redis.sock")
+    first = redis_on(sock)
+    from campaigns import create_app
+
+    app = create_app({**sendgrid_app.config, "REDIS_URL": f"unix://{sock}"})
+    try:
+        with app.app_context():
+            action = make_letter(targets=[("Pat Boss", "CEO", "ceo@acme.example")])
+            for n in range(4):
+                send_letter(action, Signer("Ana", f"Ruiz{n}", f"ana{n}@example.org"))
+            assert queues.connection.llen("rq:queue:mail") >= 4  # the jobs are in Redis
+        first.kill()
+        first.wait()
+        second = redis_on(sock)
+        try:
+            with app.app_context():
+                assert queues.connection.llen("rq:queue:mail") == 0  # and now they are not
+                for message in db.session.scalars(select(Message)):
+                    message.due_at = utcnow() - timedelta(minutes=5)
+                db.session.commit()
+                assert sweep_messages() == {"stranded": 0, "overdue": 4}
+            from campaigns.worker import build_worker
+
+            build_worker(app, ["mail"]).work(burst=True)
+            with app.app_context():
+                assert {m.status for m in db.session.scalars(select(Message))} == {
+                    MessageStatus.sent
+                }
+                ids = sorted(db.session.scalars(select(Message.id)))
+            assert sorted(sent_message_ids(sendgrid)) == ids
+        finally:
+            second.kill()
+            second.wait()
+    finally:
+        if first.poll() is None:
+            first.kill()
+        with app.app_context():
+            db.engine.dispose()

@@ -6,7 +6,14 @@ from sqlalchemy import select
 from campaigns.extensions import db
 from campaigns.models import Action, LetterSettings, Message, MessageStatus, Role
 from tests.conftest import csrf_from
-from tests.factories import make_campaign, make_letter, make_organization, make_user, signer_form
+from tests.factories import (
+    make_campaign,
+    make_council_letter,
+    make_letter,
+    make_organization,
+    make_user,
+    signer_form,
+)
 from tests.letters.conftest import sent_message_ids
 from tests.support.sendgrid_server import Reply
 
@@ -205,35 +212,8 @@ def test_other_organizations_cannot_see_delivery(app, client, login):
 
 
 def make_council(app, write_to_all=False) -> str:
-    """A city council directory: ZIP 94612 spans wards 1 and 2; 94610 is ward 2 only."""
-    from campaigns.models import Directory, PostcodeDistrict, Target
-
     with app.app_context():
-        action = make_letter(targets=[])
-        org_id = action.campaign.organization_id
-        council = Directory(organization_id=org_id, name="Oakland council")
-        db.session.add(council)
-        db.session.flush()
-        for postcode, ward in [("94612", "OAK-1"), ("94612", "OAK-2"), ("94610", "OAK-2")]:
-            db.session.add(
-                PostcodeDistrict(directory_id=council.id, postcode=postcode, district=ward)
-            )
-        for name, ward in [("Rosa Ward-One", "OAK-1"), ("Tom Ward-Two", "OAK-2")]:
-            db.session.add(
-                Target(
-                    organization_id=org_id,
-                    directory_id=council.id,
-                    district=ward,
-                    name=name,
-                    title="Council member",
-                    email=f"{ward.lower()}@oakland.example",
-                )
-            )
-        settings = db.session.get(LetterSettings, action.id)
-        settings.directory_id = council.id
-        settings.write_to_all_districts = write_to_all
-        db.session.commit()
-        return action.slug
+        return make_council_letter(write_to_all=write_to_all).slug
 
 
 def test_zip_lookup_shows_representatives_before_writing(app, client):
