@@ -47,7 +47,9 @@ def test_seed_demo_once(app, runner, tmp_path):
     with app.app_context():
         campaign = db.session.scalars(select(Campaign)).one()
         assert campaign.status == CampaignStatus.live
-        petition = db.session.scalars(select(Action)).one()
+        petition, letter = db.session.scalars(select(Action).order_by(Action.id)).all()
         assert not petition.requires_confirmation
         assert {t.locale for t in petition.translations} == {"en", "es"}
+        assert letter.kind.value == "letter" and letter.requires_confirmation
+        assert {t.locale for t in letter.translations} == {"en", "es"}
         assert db.session.scalars(select(User)).one().check_password(password)

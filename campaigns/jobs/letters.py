@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 from campaigns import mail
 from campaigns.extensions import db, queues
 from campaigns.jobs import enqueue
-from campaigns.models import LetterSettings, Message, MessageStatus, utcnow
+from campaigns.models import Action, LetterSettings, Message, MessageStatus, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -148,6 +148,8 @@ def _deliver_batch(ids: list[int]) -> dict[str, int]:
     messages = _claim(ids)
     if not messages:
         return {}
+    # A batch is one action's (see deliver_messages), so one organization's.
+    organization_id = db.session.get(Action, messages[0].action_id).campaign.organization_id
     emails = [
         mail.EmailMessage(
             to=m.to_email,
@@ -157,6 +159,7 @@ def _deliver_batch(ids: list[int]) -> dict[str, int]:
             subject=m.subject,
             text=m.body,
             tracking={"message_id": str(m.id)},
+            organization_id=organization_id,
         )
         for m in messages
     ]

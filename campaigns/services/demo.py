@@ -12,6 +12,7 @@ from sqlalchemy import select
 from campaigns.extensions import db
 from campaigns.models import Organization
 from campaigns.services import campaigns as campaign_service
+from campaigns.services import letter_admin
 from campaigns.services.accounts import create_owner
 
 DEMO_EMAIL = "demo-owner@example.org"
@@ -70,6 +71,39 @@ def seed(instance_path: str) -> DemoLogin | None:
         # Counts at once; confirmation is still asked for and tracked.
         requires_confirmation=False,
         slug="acme-fair-schedules",
+    )
+    letter_admin.save_letter(
+        campaign,
+        [
+            letter_admin.LetterContent(
+                "en",
+                "Email Acme's CEO: two weeks' notice",
+                "Tell the person who can fix it. Your letter goes out in your name once you "
+                "confirm your email.",
+                "Two weeks' notice for Acme's schedules",
+                "Dear {target_name},\n\nI am writing about the schedules at Acme Warehouses. "
+                "Workers get their shifts two days ahead; please post them two weeks ahead and "
+                "pay for shifts cancelled late.\n\n{supporter_name}\n{supporter_city}",
+            ),
+            letter_admin.LetterContent(
+                "es",
+                "Escribe al director de Acme: dos semanas de aviso",
+                "Dile a quien puede resolverlo. Tu carta sale con tu nombre cuando confirmes tu "
+                "correo.",
+                "Dos semanas de aviso para los horarios de Acme",
+                "Estimado/a {target_name}:\n\nLe escribo sobre los horarios en Acme Warehouses. "
+                "Los trabajadores reciben sus turnos con dos días de aviso; por favor publíquelos "
+                "con dos semanas y pague los turnos cancelados tarde.\n\n{supporter_name}\n"
+                "{supporter_city}",
+            ),
+        ],
+        # An .example address: nothing leaves the outbox, and nothing could anyway.
+        [letter_admin.FixedTarget("Pat Example", "CEO, Acme Warehouses", "ceo@acme.example")],
+        fallback=None,
+        editable=True,
+        requires_confirmation=True,
+        goal=250,
+        slug="email-acme-ceo",
     )
     campaign_service.publish(campaign)
     fd = os.open(password_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

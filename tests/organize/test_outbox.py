@@ -27,3 +27,20 @@ def test_empty_outbox_explains_itself(app, client, login):
         make_user(make_organization(slug="mine"), Role.owner, email="o@example.org")
     login("o@example.org")
     assert "No email yet." in client.get("/organize/mine/outbox").get_data(as_text=True)
+
+
+def test_letters_land_in_the_outbox_of_their_organization(app, client, login, run_jobs):
+    """With the outbox backend, a sent letter is readable on its organization's outbox."""
+    from campaigns.services.letters import send_letter
+    from tests.factories import make_letter
+
+    with app.app_context():
+        org = make_organization(slug="mine")
+        make_user(org, Role.staff, email="staff@example.org")
+        action = make_letter(make_campaign(org), targets=[("Pat Boss", "CEO", "ceo@acme.example")])
+        send_letter(action, Signer("Ana", "Ruiz", "ana@example.org"))
+    run_jobs()
+    login("staff@example.org")
+    html = client.get("/organize/mine/outbox").get_data(as_text=True)
+    assert "ceo@acme.example" in html
+    assert "Bargain in good faith, Pat Boss" in html
