@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     IntegerField,
@@ -152,5 +153,42 @@ class LetterForm(FlaskForm):
             valid = False
         if not self.targets.data and not self.fallback_email.data and not self.directory_id.data:
             self.targets.errors.append("Add a target, a directory or a fallback target.")
+            valid = False
+        return valid
+
+
+class DirectoryForm(FlaskForm):
+    name = StringField(
+        "Name",
+        validators=[DataRequired(), Length(max=200)],
+        description="For example: US Congress, Oakland city council.",
+    )
+
+
+class DirectoryUploadForm(FlaskForm):
+    kind = SelectField(
+        "What the file holds",
+        choices=[
+            SelectChoice("targets", "Targets (who letters go to)"),
+            SelectChoice("postcodes", "Postcodes and their districts"),
+        ],
+    )
+    file_format = SelectField(
+        "Format",
+        choices=[
+            SelectChoice("generic", "Our CSV: name,title,email,district / postcode,district"),
+            SelectChoice(
+                "legislators", "legislators-current.csv (unitedstates/congress-legislators)"
+            ),
+            SelectChoice("zccd", "zccd.csv (ZIP to congressional district)"),
+        ],
+    )
+    file = FileField("CSV file", validators=[FileRequired("Choose a CSV file to upload.")])
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        allowed = {"targets": {"generic", "legislators"}, "postcodes": {"generic", "zccd"}}
+        if valid and self.file_format.data not in allowed[self.kind.data]:
+            self.file_format.errors.append("That format does not hold that kind of data.")
             valid = False
         return valid

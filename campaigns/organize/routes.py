@@ -11,8 +11,15 @@ from campaigns.extensions import db
 from campaigns.models import ActionKind, Campaign, MessageStatus, OutboxEmail
 from campaigns.organize import bp
 from campaigns.organize.access import allowed, requires
-from campaigns.organize.forms import CampaignForm, LetterForm, LoginForm, PetitionForm
-from campaigns.services import accounts, letter_admin
+from campaigns.organize.forms import (
+    CampaignForm,
+    DirectoryForm,
+    DirectoryUploadForm,
+    LetterForm,
+    LoginForm,
+    PetitionForm,
+)
+from campaigns.services import accounts, directory_admin, letter_admin
 from campaigns.services import campaigns as campaign_service
 from campaigns.services.slugs import is_taken
 
@@ -273,6 +280,59 @@ def retry_failed(action_id: int):
     n = retry(action.id, target_id)
     flash(f"{n} failed letter{'s' if n != 1 else ''} queued again.", "success")
     return redirect(url_for("organize.delivery", org=g.organization.slug, action_id=action.id))
+
+
+@bp.route("/<org>/directories", methods=["GET", "POST"])
+@requires("edit_campaigns")
+def directories():
+    form = DirectoryForm()
+    if form.validate_on_submit():
+        directory = directory_admin.create_directory(g.organization, form.name.data)
+        flash("Directory created. Upload its targets and postcodes.", "success")
+        return redirect(
+            url_for("organize.directory", org=g.organization.slug, directory_id=directory.id)
+        )
+    return _form_page(
+        "organize/directories.html",
+        form=form,
+        summaries=directory_admin.directories_with_counts(g.organization),
+    )
+
+
+@bp.route("/<org>/directories/<int:directory_id>", methods=["GET", "POST"])
+@requires("edit_campaigns")
+def directory(directory_id: int):
+    from campaigns.services.directory_import import ImportErrors
+
+    item = directory_admin.directory_of(g.organization, directory_id)
+    form = DirectoryUploadForm()
+    import_errors = None
+    if form.validate_on_submit():
+        try:
+            result = directory_admin.import_upload(
+                item, form.kind.data, form.file_format.data, form.file.data
+            )
+        except ImportErrors as exc:
+            import_errors = exc
+        else:
+            flash(
+                f"Imported: {result.created} new, {result.updated} updated, "
+                f"{result.unchanged} unchanged.",
+                "success",
+            )
+            return redirect(request.path)
+    summary = next(
+        s
+        for s in directory_admin.directories_with_counts(g.organization)
+        if s.directory.id == item.id
+    )
+    status = 422 if request.method == "POST" else 200
+    return (
+        render_template(
+            "organize/directory.html", form=form, summary=summary, import_errors=import_errors
+        ),
+        status,
+    )
 
 
 @bp.get("/<org>/outbox")
