@@ -95,6 +95,10 @@ class LetterForm(FlaskForm):
         validators=[Optional(), Length(max=20000)],
         description="One a line: Name, Title, email (Pat Boss, CEO of Acme, ceo@acme.example).",
     )
+    targets_file = FileField(
+        "Or upload targets as CSV",
+        description="Columns name, title, email, with a header row; added to the list above.",
+    )
     directory_id = SelectField(
         "Also find targets by the supporter's ZIP code in",
         coerce=int,
@@ -151,7 +155,12 @@ class LetterForm(FlaskForm):
         if bool(self.fallback_name.data) != bool(self.fallback_email.data):
             self.fallback_email.errors.append("Give the fallback target both a name and an email.")
             valid = False
-        if not self.targets.data and not self.fallback_email.data and not self.directory_id.data:
+        if not (
+            self.targets.data
+            or self.targets_file.data
+            or self.fallback_email.data
+            or self.directory_id.data
+        ):
             self.targets.errors.append("Add a target, a directory or a fallback target.")
             valid = False
         return valid

@@ -198,8 +198,15 @@ def _save_letter(campaign, form: LetterForm, letter):
     if form.validate_on_submit() and _slug_free(form.slug, Action, exclude):
         try:
             targets = letter_admin.parse_targets(form.targets.data or "")
+            if form.targets_file.data:
+                try:
+                    targets += letter_admin.parse_targets_csv(form.targets_file.data.stream)
+                except letter_admin.TargetListError as exc:
+                    form.targets_file.errors.extend(exc.errors)
+                    raise
         except letter_admin.TargetListError as exc:
-            form.targets.errors.extend(exc.errors)
+            if not form.targets_file.errors:
+                form.targets.errors.extend(exc.errors)
         else:
             fallback = None
             if form.fallback_email.data:

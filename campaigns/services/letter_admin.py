@@ -73,6 +73,43 @@ def parse_targets(text: str) -> list[FixedTarget]:
     return targets
 
 
+def parse_targets_csv(stream) -> list[FixedTarget]:
+    """A CSV with the columns name, title, email (a header row; any order; title optional).
+
+    Errors name the line and the column; with any error no target is returned.
+    """
+    import csv
+    import io
+
+    try:
+        text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="").read()
+    except UnicodeDecodeError as exc:
+        raise TargetListError(["line 1: the file is not UTF-8 text (save as CSV UTF-8)"]) from exc
+    rows = csv.reader(io.StringIO(text))
+    header = [h.strip().lower() for h in next(rows, [])]
+    missing = [c for c in ("name", "email") if c not in header]
+    if missing:
+        raise TargetListError([f"line 1: the header needs the column(s) {', '.join(missing)}"])
+    targets, errors = [], []
+    for number, row in enumerate(rows, start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        values = dict(zip(header, (cell.strip() for cell in row), strict=False))
+        name, email = values.get("name", ""), values.get("email", "")
+        if not name:
+            errors.append(f"line {number}, column name: empty")
+            continue
+        try:
+            email = validate_email(email, check_deliverability=False).normalized
+        except EmailNotValidError:
+            errors.append(f"line {number}, column email: {email or '(empty)'} is not valid")
+            continue
+        targets.append(FixedTarget(name[:200], values.get("title", "")[:200], email))
+    if errors:
+        raise TargetListError(errors)
+    return targets
+
+
 def format_targets(action: Action) -> str:
     rows = db.session.execute(
         select(Target.name, Target.title, Target.email)

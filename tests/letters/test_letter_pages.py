@@ -263,3 +263,33 @@ def test_unknown_zip_says_so(app, client):
     slug = make_council(app)
     html = client.get(f"/a/{slug}?postcode=10001").get_data(as_text=True)
     assert "We have no district for that ZIP code." in html
+
+
+def test_targets_uploaded_as_csv(app, client, csrf, organizer):
+    """Fixed targets can come from a CSV; a bad row is named by line and column."""
+    import io
+
+    url = f"{organizer}/letters/new"
+    base = {"title_en": "Email the board", "subject_en": "S", "body_en": "B"}
+    bad = "name,title,email\nPat Boss,CEO,ceo@acme.example\nLee,COO,nope\n"
+    resp = client.post(
+        url,
+        data={**base, "targets_file": (io.BytesIO(bad.encode()), "t.csv"), "csrf_token": csrf(url)},
+        content_type="multipart/form-data",
+    )
+    assert resp.status_code == 422
+    assert "line 3, column email: nope is not valid" in resp.get_data(as_text=True)
+
+    good = "Name,Email,Title\nPat Boss,ceo@acme.example,CEO\nLee Chief,coo@acme.example,COO\n"
+    resp = client.post(
+        url,
+        data={
+            **base,
+            "targets_file": (io.BytesIO(good.encode()), "t.csv"),
+            "csrf_token": csrf(url),
+        },
+        content_type="multipart/form-data",
+    )
+    assert resp.status_code == 302
+    page = client.get("/a/email-the-board").get_data(as_text=True)
+    assert "Pat Boss, CEO" in page and "Lee Chief, COO" in page
