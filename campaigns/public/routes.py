@@ -79,20 +79,23 @@ def sign_action(slug: str):
     except letters.LetterError as exc:
         form.form_errors.append(str(exc))
         return _render_action(action_service.public_action_or_404(slug), form, status=422)
-    session["signed"] = {"slug": slug, "created": result.created}
-    return redirect(url_for("public.thanks", slug=slug))
+    # Said in the URL, not the session: nothing here is secret, and the thank-you page then
+    # works where cookies do not (a form embedded in a partner's page).
+    return redirect(
+        url_for("public.thanks", slug=slug, signed="new" if result.created else "again")
+    )
 
 
 @bp.get("/a/<slug>/thanks")
 def thanks(slug: str):
     act = action_service.public_action_or_404(slug)
-    signed = session.get("signed") or {}
-    if signed.get("slug") != slug:
+    signed = request.args.get("signed")
+    if signed not in ("new", "again"):
         return redirect(url_for("public.action", slug=slug))
     return render_template(
         "public/thanks.html",
         action=act,
-        created=signed.get("created", True),
+        created=signed == "new",
         share=action_service.share_links(act),
     )
 

@@ -19,7 +19,7 @@ def test_supporter_signs_from_a_phone(app, live_server, page):
     page.get_by_label("Show my first name").check()
     page.get_by_role("button", name="Sign").click()
 
-    page.wait_for_url(f"**/a/{slug}/thanks")
+    page.wait_for_url(f"**/a/{slug}/thanks?signed=new")
     assert page.get_by_role("heading", level=1).inner_text() == "Thank you for signing!"
     page.get_by_role("link", name="Back to the petition").click()
     page.wait_for_url(f"**/a/{slug}")

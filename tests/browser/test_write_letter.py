@@ -24,7 +24,7 @@ def test_supporter_writes_to_the_targets(app, live_server, page):
     letter.fill(letter.input_value() + "\nI have worked nights for six years.")
     page.get_by_role("button", name="Send my letter").click()
 
-    page.wait_for_url(f"**/a/{slug}/thanks")
+    page.wait_for_url(f"**/a/{slug}/thanks?signed=new")
     assert page.get_by_role("heading", level=1).inner_text() == "Thank you for writing!"
     assert "confirm" in page.locator("main").inner_text()
     with app.app_context():
@@ -54,7 +54,7 @@ def test_supporter_finds_their_representative_by_zip_and_writes(app, live_server
     assert page.get_by_label("Email", exact=True).input_value() == "ana@example.org"
     page.get_by_role("button", name="Send my letter").click()
 
-    page.wait_for_url(f"**/a/{slug}/thanks")
+    page.wait_for_url(f"**/a/{slug}/thanks?signed=new")
     assert page.get_by_role("heading", level=1).inner_text() == "Thank you for writing!"
     with app.app_context():
         assert [m.to_name for m in db.session.scalars(select(Message))] == ["Tom Ward-Two"]

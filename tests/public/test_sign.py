@@ -39,7 +39,7 @@ def test_signing_redirects_to_thanks_and_counts(app, client, csrf, petition_slug
     """A signature redirects to a thank-you page with share links and the count goes up."""
     resp = post_sign(client, csrf, petition_slug, source="union-flyer")
     assert resp.status_code == 302
-    assert resp.headers["Location"].endswith(f"/a/{petition_slug}/thanks")
+    assert resp.headers["Location"].endswith(f"/a/{petition_slug}/thanks?signed=new")
     thanks = client.get(resp.headers["Location"]).get_data(as_text=True)
     assert "Thank you for signing!" in thanks
     assert "https://wa.me/?text=" in thanks
