@@ -12,6 +12,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 from flask import current_app
+from redis.exceptions import RedisError
 from sqlalchemy import select, update
 
 from campaigns import mail
@@ -36,6 +37,53 @@ def queue_delivery(message_ids: list[int], delay: timedelta | None = None) -> No
         chunk = message_ids[start : start + JOB_SIZE]
         # Retries are per message (below), not per job: a job never re-runs a whole batch.
         enqueue(deliver_messages, chunk, queue="mail", delay=delay, retry=False)
+
+
+def _pending_key(action_id: int) -> str:
+    return f"campaigns:letters-pending:{action_id}"
+
+
+def queue_action_delivery(action_id: int) -> None:
+    """Make sure a job will send the action's due letters, without one job per supporter.
+
+    A marker in Redis says "a delivery job for this action is waiting". Only the request that
+    sets it enqueues; the job clears it before it reads the queued letters. So a letter
+    committed while the marker stands is read by that job, and one committed after the job
+    cleared it sets the marker again and gets a job of its own. If Redis is unreachable the
+    sweep sends the letters.
+    """
+    try:
+        if queues.connection.set(_pending_key(action_id), "1", nx=True, ex=300):
+            enqueue(deliver_action, action_id, queue="mail", retry=False)
+    except RedisError:
+        log.exception("could not queue delivery for action %s; the sweep will", action_id)
+
+
+def deliver_action(action_id: int) -> dict[str, int]:
+    """Send every due, queued letter of the action (see `queue_action_delivery`)."""
+    queues.connection.delete(_pending_key(action_id))
+    tally: dict[str, int] = defaultdict(int)
+    after = 0  # pages by id, so a letter that stays queued (a retry) is not read again
+    while True:
+        ids = list(
+            db.session.scalars(
+                select(Message.id)
+                .where(
+                    Message.action_id == action_id,
+                    Message.status == MessageStatus.queued,
+                    Message.due_at <= utcnow() + timedelta(seconds=1),
+                    Message.id > after,
+                )
+                .order_by(Message.id)
+                .limit(JOB_SIZE)
+            )
+        )
+        db.session.rollback()
+        if not ids:
+            return dict(tally)
+        after = ids[-1]
+        for outcome, n in deliver_messages(ids).items():
+            tally[outcome] += n
 
 
 def deliver_messages(message_ids: list[int]) -> dict[str, int]:

@@ -222,9 +222,9 @@ def send_letter(
             return None
 
         def enqueue_after_commit():
-            from campaigns.jobs.letters import queue_delivery
+            from campaigns.jobs.letters import queue_action_delivery
 
-            queue_delivery(message_ids)
+            queue_action_delivery(action_id)
 
         return enqueue_after_commit
 
@@ -311,17 +311,16 @@ def message_requires_confirmation(message: Message) -> bool:
 def release_confirmed(submission_id: int) -> list[int]:
     """A supporter confirmed: their held letters join the queue. Returns the message ids."""
     now = utcnow()
-    ids = list(
-        db.session.scalars(
-            update(Message)
-            .where(Message.submission_id == submission_id, Message.status == MessageStatus.held)
-            .values(status=MessageStatus.queued, due_at=now, updated_at=now)
-            .returning(Message.id)
-        )
-    )
+    rows = db.session.execute(
+        update(Message)
+        .where(Message.submission_id == submission_id, Message.status == MessageStatus.held)
+        .values(status=MessageStatus.queued, due_at=now, updated_at=now)
+        .returning(Message.id, Message.action_id)
+    ).all()
     db.session.commit()
-    if ids:
-        from campaigns.jobs.letters import queue_delivery
+    if rows:
+        from campaigns.jobs.letters import queue_action_delivery
 
-        queue_delivery(ids)
-    return ids
+        for action_id in {action_id for _, action_id in rows}:
+            queue_action_delivery(action_id)
+    return [message_id for message_id, _ in rows]

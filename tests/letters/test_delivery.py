@@ -247,3 +247,32 @@ def test_redis_restart_loses_no_letter(sendgrid_app, sendgrid, run_jobs):
     run_jobs()
     assert statuses(sendgrid_app) == {"sent": 6}
     assert sorted(Counter(sent_message_ids(sendgrid)).values()) == [1] * 6
+
+
+def test_letters_written_together_share_one_delivery_job(sendgrid_app, sendgrid, run_jobs):
+    """Many supporters writing before a worker runs make one delivery job, not one each;
+    a letter written after that job started gets a job of its own."""
+    from rq import Queue
+
+    from campaigns.extensions import queues
+
+    def delivery_jobs() -> int:
+        mail = Queue("mail", connection=queues.connection)
+        return sum(1 for job in mail.get_jobs() if job.func_name.endswith("deliver_action"))
+
+    with sendgrid_app.app_context():
+        action = make_letter(targets=[CEO])
+        action_id = action.id
+        for n in range(5):
+            send_letter(action, ana(email=f"p{n}@example.org"))
+        assert delivery_jobs() == 1
+    run_jobs()
+    assert statuses(sendgrid_app) == {"sent": 5}
+    with sendgrid_app.app_context():
+        from campaigns.models import Action
+
+        send_letter(db.session.get(Action, action_id), ana(email="late@example.org"))
+        assert delivery_jobs() == 1
+    run_jobs()
+    assert statuses(sendgrid_app) == {"sent": 6}
+    assert sorted(Counter(sent_message_ids(sendgrid)).values()) == [1] * 6
