@@ -10,6 +10,7 @@ from rq import Worker
 from rq.cron import CronScheduler
 
 from campaigns.extensions import db, queues
+from campaigns.jobs import digests as digest_jobs
 from campaigns.jobs import letters as letter_jobs
 from campaigns.jobs import mail as mail_jobs
 
@@ -58,4 +59,10 @@ def build_cron(app: Flask) -> CronScheduler:
         cron = CronScheduler(connection=queues.connection, name="campaigns-cron")
     for func, queue_name, interval in periodic_jobs():
         cron.register(func, queue_name, interval=interval, job_timeout=app.config["JOB_TIMEOUT"])
+    cron.register(
+        digest_jobs.send_digests,
+        "mail",
+        cron=digest_jobs.DIGEST_CRON,
+        job_timeout=app.config["JOB_TIMEOUT"] * 10,
+    )
     return cron

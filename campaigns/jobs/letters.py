@@ -122,20 +122,26 @@ def deliver_messages(message_ids: list[int]) -> dict[str, int]:
 
 
 def _within_hourly_caps(rows, now) -> tuple[list, int]:
-    """Keep the rows their action's per-target hourly cap allows; postpone the rest to the
-    next clock hour. Returns (rows to send now, how many were postponed).
+    """Keep the rows their action's per-target hourly cap allows. The rest wait for the next
+    clock hour, or, where the organizer chose the digest, are bundled for the daily digest.
+    Returns (rows to send now, how many were held back).
 
     The count lives in Redis (INCRBY is atomic), so workers running side by side never let
     more than the cap through between them.
     """
-    caps = dict(
-        db.session.execute(
-            select(LetterSettings.action_id, LetterSettings.hourly_cap_per_target).where(
+    caps = {
+        action_id: (cap, mode)
+        for action_id, cap, mode in db.session.execute(
+            select(
+                LetterSettings.action_id,
+                LetterSettings.hourly_cap_per_target,
+                LetterSettings.over_cap,
+            ).where(
                 LetterSettings.action_id.in_({r.action_id for r in rows}),
                 LetterSettings.hourly_cap_per_target.is_not(None),
             )
-        ).all()
-    )
+        )
+    }
     db.session.rollback()
     if not caps:
         return rows, 0
@@ -144,12 +150,12 @@ def _within_hourly_caps(rows, now) -> tuple[list, int]:
         by_pair[(row.action_id, row.target_id)].append(row)
     hour = now.replace(minute=0, second=0, microsecond=0)
     redis = queues.connection
-    keep, later = [], []
+    keep, later, bundled = [], [], []
     for (action_id, target_id), pair_rows in by_pair.items():
-        cap = caps.get(action_id)
-        if cap is None:
+        if action_id not in caps:
             keep += pair_rows
             continue
+        cap, mode = caps[action_id]
         key = f"campaigns:letter-cap:{action_id}:{target_id}:{hour:%Y%m%d%H}"
         wanted = len(pair_rows)
         used_before = redis.incrby(key, wanted) - wanted
@@ -158,7 +164,14 @@ def _within_hourly_caps(rows, now) -> tuple[list, int]:
         if allowed < wanted:
             redis.decrby(key, wanted - allowed)  # give back what this job will not use
         keep += pair_rows[:allowed]
-        later += [r.id for r in pair_rows[allowed:]]
+        held = [r.id for r in pair_rows[allowed:]]
+        (bundled if mode == "digest" else later).extend(held)
+    if bundled:
+        db.session.execute(
+            update(Message)
+            .where(Message.id.in_(bundled), Message.status == MessageStatus.queued)
+            .values(status=MessageStatus.bundled, updated_at=now)
+        )
     if later:
         next_hour = hour + timedelta(hours=1)
         db.session.execute(
@@ -166,9 +179,10 @@ def _within_hourly_caps(rows, now) -> tuple[list, int]:
             .where(Message.id.in_(later), Message.status == MessageStatus.queued)
             .values(due_at=next_hour, updated_at=now)
         )
-        db.session.commit()
+    db.session.commit()
+    if later:
         queue_delivery(later, delay=next_hour - now)
-    return keep, len(later)
+    return keep, len(later) + len(bundled)
 
 
 def _claim(ids: list[int]) -> list[Message]:

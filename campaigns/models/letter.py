@@ -29,6 +29,9 @@ class LetterSettings(db.Model):
     write_to_all_districts: Mapped[bool] = mapped_column(Boolean, default=False)
     # At most this many letters reach one target in a clock hour; the rest wait their turn.
     hourly_cap_per_target: Mapped[int | None] = mapped_column(Integer)
+    # What happens to letters over the cap: "wait" for the next hour, or "digest": bundled
+    # into one daily email per target ("37 constituents wrote today").
+    over_cap: Mapped[str] = mapped_column(String(10), default="wait")
     # One person writes to one target at most this many times a day, across all actions.
     daily_limit_per_target: Mapped[int] = mapped_column(Integer, default=1)
     # Edited letters containing any of these words (one a line) wait for an organizer.

@@ -21,6 +21,8 @@ class MessageStatus(enum.StrEnum):
     queued = "queued"
     # Claimed by one worker, which is calling the provider right now.
     sending = "sending"
+    # Over the target's hourly cap, waiting for the daily digest to that target.
+    bundled = "bundled"
     sent = "sent"
     delivered = "delivered"
     bounced = "bounced"

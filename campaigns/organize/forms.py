@@ -114,6 +114,14 @@ class LetterForm(FlaskForm):
         validators=[Optional(), NumberRange(min=1, max=100_000)],
         description="Letters over the cap wait for the next hour; none are dropped.",
     )
+    over_cap = SelectField(
+        "Letters over the cap",
+        choices=[
+            SelectChoice("wait", "wait for the next hour"),
+            SelectChoice("digest", "go in one daily digest to the target (names, cities, words)"),
+        ],
+        default="wait",
+    )
     daily_limit_per_target = IntegerField(
         "Letters one person may send one target a day",
         default=1,

@@ -172,6 +172,7 @@ def _edit_letter(letter):
         form.directory_id.data = settings.directory_id or 0
         form.write_to_all_districts.data = settings.write_to_all_districts
         form.hourly_cap_per_target.data = settings.hourly_cap_per_target
+        form.over_cap.data = settings.over_cap
         form.daily_limit_per_target.data = settings.daily_limit_per_target
         form.screen_words.data = settings.screen_words
         form.targets.data = letter_admin.format_targets(letter)
@@ -232,6 +233,7 @@ def _save_letter(campaign, form: LetterForm, letter):
                 directory_id=form.directory_id.data or None,
                 write_to_all_districts=form.write_to_all_districts.data,
                 hourly_cap_per_target=form.hourly_cap_per_target.data,
+                over_cap=form.over_cap.data,
                 daily_limit_per_target=form.daily_limit_per_target.data or 1,
                 screen_words=form.screen_words.data or "",
                 requires_confirmation=form.requires_confirmation.data,

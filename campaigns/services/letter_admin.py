@@ -142,6 +142,7 @@ def save_letter(
     directory_id: int | None = None,
     write_to_all_districts: bool = False,
     hourly_cap_per_target: int | None = None,
+    over_cap: str = "wait",
     daily_limit_per_target: int = 1,
     screen_words: str = "",
     requires_confirmation: bool,
@@ -192,6 +193,7 @@ def save_letter(
     settings.directory_id = directory_id
     settings.write_to_all_districts = write_to_all_districts
     settings.hourly_cap_per_target = hourly_cap_per_target
+    settings.over_cap = over_cap
     settings.daily_limit_per_target = daily_limit_per_target
     settings.screen_words = screen_words
     settings.fallback_target = _target(campaign, fallback) if fallback else None

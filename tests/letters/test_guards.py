@@ -130,3 +130,55 @@ def test_delivery_page_shows_held_letters_with_their_reason(app, client, csrf, l
     client.post(f"{url}/review", data={"decision": "release", "csrf_token": csrf(url)})
     with app.app_context():
         assert statuses() == {"queued": 1}
+
+
+@pytest.mark.both_databases
+def test_over_cap_letters_go_in_one_daily_digest(sendgrid_app, sendgrid):
+    """With the digest chosen, letters over the cap are bundled, then sent to the target as
+    one email with each writer's name, city and words, and all counted as sent."""
+    from campaigns.jobs.digests import send_digests
+
+    with sendgrid_app.app_context():
+        action = make_letter(targets=[CEO], body="Pay us on time. {supporter_first_name}")
+        configure(action, hourly_cap_per_target=1, over_cap="digest")
+        for n, city in enumerate(["Fresno", "Modesto", "Merced"]):
+            send_letter(action, ana(first_name=f"Writer{n}", email=f"w{n}@example.org", city=city))
+        ids = list(db.session.scalars(select(Message.id)))
+        assert deliver_messages(ids) == {"sent": 1, "postponed": 2}
+        assert statuses() == {"sent": 1, "bundled": 2}
+
+        assert send_digests() == {"sent": 2}
+        assert send_digests() == {}  # nothing bundled is left: never sent twice
+        assert statuses() == {"sent": 3}
+        bundled = db.session.scalars(select(Message).where(Message.sent_at.is_not(None))).all()
+        assert len({m.provider_message_id for m in bundled}) == 2  # the letter and the digest
+    digest = [
+        r for r in sendgrid.mail_sends() if "digest_target_id" in r.body.get("custom_args", {})
+    ]
+    [request] = digest
+    body = request.body
+    assert body["subject"].startswith("2 constituents wrote to you today")
+    assert body["personalizations"][0]["to"][0]["email"] == "ceo@acme.example"
+    text = body["content"][0]["value"]
+    assert "Writer1 Ruiz, Modesto" in text and "Writer2 Ruiz, Merced" in text
+    assert "Pay us on time. Writer2" in text
+
+
+def test_a_failed_digest_keeps_its_letters_bundled(sendgrid_app, sendgrid):
+    """A digest the provider refuses leaves its letters bundled, with the reason, for the
+    next run."""
+    from campaigns.jobs.digests import send_digests
+    from tests.support.sendgrid_server import Reply
+
+    with sendgrid_app.app_context():
+        action = make_letter(targets=[CEO])
+        configure(action, hourly_cap_per_target=1, over_cap="digest")
+        for n in range(2):
+            send_letter(action, ana(email=f"w{n}@example.org"))
+        deliver_messages(list(db.session.scalars(select(Message.id))))
+        sendgrid.replies.append(Reply(503, body={"errors": []}))
+        assert send_digests() == {"failed": 1}
+        held = db.session.scalars(select(Message).where(Message.status == "bundled")).one()
+        assert "503" in held.last_error
+        assert send_digests() == {"sent": 1}
+        assert statuses() == {"sent": 2}
