@@ -32,6 +32,8 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(ROOT))
 
+from tests.support.processes import kill_tree  # noqa: E402  (needs the path above)
+
 SECRET_KEY = "bench-secret-key"
 SENDGRID_API_KEY = "SG.bench"
 ORGANIZATION = "Bench Workers United"
@@ -545,37 +547,13 @@ class Workers:
 
     def stop_all(self) -> None:
         """Kill workers still running, and their work horses (each in its own group)."""
-        import contextlib
-        import signal
 
         for process in self.running:
             if process.poll() is not None:
                 continue
-            for pid in [process.pid, *descendants(process.pid)]:
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGKILL)
+            kill_tree(process.pid)
             process.wait()
         self.running = []
-
-
-def descendants(pid: int) -> list[int]:
-    """Child processes of `pid`, recursively, read from /proc."""
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as fh:
-                ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            continue
-        children.setdefault(ppid, []).append(int(entry))
-    found, todo = [], [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
 
 
 class JobWindow:

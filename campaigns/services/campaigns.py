@@ -103,6 +103,22 @@ def close(campaign: Campaign) -> None:
     db.session.commit()
 
 
+def prepare_action(
+    campaign: Campaign, kind: ActionKind, titled: str | None, slug: str, action: Action | None
+) -> Action:
+    """The action to save: `action`, or a new one of `kind`; with `slug`, else one made
+    from `titled` (the first title given) when the action has none yet."""
+    if slug or action is None:
+        # Worked out before a new row joins the session, so no half-made row is flushed.
+        slug = slug or unique_slug(Action, titled or campaign.title)
+    if action is None:
+        action = Action(campaign=campaign, kind=kind)
+        db.session.add(action)
+    if slug:
+        action.slug = slug
+    return action
+
+
 def save_petition(
     campaign: Campaign,
     contents: list[PetitionContent],
@@ -115,14 +131,8 @@ def save_petition(
 ) -> Action:
     """Create the campaign's petition, or update `petition`, with its text per language."""
     english = next((c for c in contents if c.title), None)
-    if slug or petition is None:
-        # Worked out before the new row joins the session, so no half-made row is flushed.
-        slug = slug or unique_slug(Action, english.title if english else campaign.title)
-    if petition is None:
-        petition = Action(campaign=campaign, kind=ActionKind.petition)
-        db.session.add(petition)
-    if slug:
-        petition.slug = slug
+    titled = english.title if english else None
+    petition = prepare_action(campaign, ActionKind.petition, titled, slug, petition)
     petition.goal = goal
     petition.requires_confirmation = requires_confirmation
     petition.show_recent_signers = show_recent_signers

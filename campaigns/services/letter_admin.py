@@ -22,7 +22,7 @@ from campaigns.models import (
     MessageStatus,
     Target,
 )
-from campaigns.services.slugs import unique_slug
+from campaigns.services.campaigns import prepare_action
 
 
 @dataclass
@@ -152,13 +152,8 @@ def save_letter(
 ) -> Action:
     """Create or update a letter action with its texts, fixed targets and fallback."""
     english = next((c for c in contents if c.title), None)
-    if slug or letter is None:
-        slug = slug or unique_slug(Action, english.title if english else campaign.title)
-    if letter is None:
-        letter = Action(campaign=campaign, kind=ActionKind.letter)
-        db.session.add(letter)
-    if slug:
-        letter.slug = slug
+    titled = english.title if english else None
+    letter = prepare_action(campaign, ActionKind.letter, titled, slug, letter)
     letter.goal = goal
     letter.requires_confirmation = requires_confirmation
     letter.default_locale = english.locale if english else "en"

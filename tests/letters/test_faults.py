@@ -1,8 +1,6 @@
 """Fault tests: a worker killed mid-batch, and what the sweep makes of it."""
 
-import contextlib
 import os
-import signal
 import subprocess
 import sys
 from collections import Counter
@@ -18,32 +16,7 @@ from campaigns.services.letters import send_letter
 from campaigns.services.signing import Signer
 from tests.factories import make_letter
 from tests.letters.conftest import sent_message_ids
-
-
-def descendants(pid: int) -> list[int]:
-    """Child processes, recursively, read from /proc (RQ's work horse runs in its own session)."""
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as fh:
-                ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            continue
-        children.setdefault(ppid, []).append(int(entry))
-    found, todo = [], [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
-
-
-def kill_tree(pid: int) -> None:
-    for victim in [pid, *descendants(pid)]:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(victim, signal.SIGKILL)
+from tests.support.processes import kill_tree
 
 
 def worker_process(app) -> subprocess.Popen:
