@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, SmallInteger, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from campaigns.database import UTCDateTime, utcnow
@@ -19,6 +19,20 @@ class Submission(db.Model):
     __table_args__ = (
         UniqueConstraint("action_id", "supporter_id"),
         Index("ix_submissions_action_created", "action_id", "created_at"),
+        # What the tally job has still to add to the hourly counts: small partial indexes,
+        # empty once it has caught up, so finding the work never scans the table.
+        Index(
+            "ix_submissions_untallied",
+            "id",
+            postgresql_where=text("tallied = 0"),
+            sqlite_where=text("tallied = 0"),
+        ),
+        Index(
+            "ix_submissions_confirmed_untallied",
+            "id",
+            postgresql_where=text("tallied = 1 AND confirmed_at IS NOT NULL"),
+            sqlite_where=text("tallied = 1 AND confirmed_at IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -36,6 +50,10 @@ class Submission(db.Model):
     confirmation_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Set when the provider refused the confirmation for good (e.g. a mistyped domain).
     confirmation_error: Mapped[str | None] = mapped_column(String(500))
+    # How far the counts include this submission: 0 not yet, 1 as a signature, 2 as a
+    # signature and a confirmation (see `services.counts.tally`). Signing never touches the
+    # counts itself, so a spike never queues on one hot counter row.
+    tallied: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
 
     action: Mapped[Action] = relationship()
     supporter: Mapped[Supporter] = relationship()
