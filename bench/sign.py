@@ -187,7 +187,8 @@ def run(args: argparse.Namespace, wrk: str, stack: ExitStack) -> int:
         # The baseline ignores the cookie and token; sending them keeps the requests alike.
         base = measure("baseline", served, "/sign", session, BASELINE_TABLE)
 
-    jobs = redis.Redis.from_url(redis_server.url).llen("rq:queue:mail")
+    # No worker runs: every confirmation waits in the list signing adds to.
+    jobs = redis.Redis.from_url(redis_server.url).llen("campaigns:confirmations-pending")
     submissions = count("submissions")()
     report(ours, base, jobs, submissions, load_before)
     return 0 if ours.consistent and base.consistent and jobs == submissions else 1
@@ -355,7 +356,7 @@ def report(ours: Result, base: Result, jobs: int, submissions: int, load_before:
             f"{r.in_flight} in flight when wrk stopped: {'ok' if r.consistent else 'MISMATCH'}"
         )
     verdict = "ok" if jobs == submissions else f"MISMATCH with {submissions} submissions"
-    print(f"redis: {jobs} confirmation jobs waiting, one per submission: {verdict}")
+    print(f"redis: {jobs} confirmations waiting, one per submission: {verdict}")
     print()
     print(f"machine: {machine()}; load average {load_before} before the run")
     print(f"date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")

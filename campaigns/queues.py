@@ -7,8 +7,9 @@ from redis import Redis
 from rq import Queue
 
 # Queues by concern, so a flood of letters never delays a confirmation's retry budget or an
-# export: a worker listens to them in this order.
-QUEUE_NAMES = ("mail", "exports", "default")
+# export: a worker listens to them in this order. Tallies come first: they are short, and
+# counts that wait behind a spike's confirmation emails would stand still during the spike.
+QUEUE_NAMES = ("counts", "mail", "exports", "default")
 
 
 class RedisQueues:

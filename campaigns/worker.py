@@ -10,6 +10,7 @@ from rq import Worker
 from rq.cron import CronScheduler
 
 from campaigns.extensions import db, queues
+from campaigns.jobs import counts as count_jobs
 from campaigns.jobs import digests as digest_jobs
 from campaigns.jobs import letters as letter_jobs
 from campaigns.jobs import mail as mail_jobs
@@ -48,6 +49,9 @@ def build_worker(app: Flask, queue_names: list[str] | None = None) -> AppWorker:
 def periodic_jobs() -> list[tuple[Callable, str, int]]:
     """(job function, queue, interval in seconds) for the cron scheduler."""
     return [
+        # Signing and confirming queue a tally themselves; this one catches what a Redis
+        # outage or a lost job left uncounted.
+        (count_jobs.tally_counts, "counts", 30),
         (mail_jobs.sweep_confirmations, "mail", 300),
         (letter_jobs.sweep_messages, "mail", 60),
     ]

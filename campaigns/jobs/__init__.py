@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 # Back-off in seconds between tries, per queue: mail providers recover within minutes, and a
 # confirmation that arrives an hour late is still better than none.
 RETRY_INTERVALS = {
+    "counts": [5, 30],
     "mail": [10, 60, 300, 900, 3600],
     "exports": [30, 120],
     "default": [10, 60, 300],

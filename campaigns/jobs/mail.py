@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from redis.client import Pipeline
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 from sqlalchemy import select, update
 
 from campaigns import mail
 from campaigns.extensions import db, queues
-from campaigns.jobs import enqueue
+from campaigns.jobs import RETRY_INTERVALS, enqueue
 from campaigns.models import Submission, utcnow
 from campaigns.services.supporter_mail import confirmation_email
 
@@ -23,10 +24,60 @@ SWEEP_GRACE = timedelta(minutes=10)
 SWEEP_HORIZON = timedelta(days=2)
 
 
-def queue_confirmation(submission_id: int, resend: bool = False) -> None:
+# Signing adds the submission to this list instead of enqueueing one RQ job per signature
+# (a job costs the signing request several times what a list push does); one
+# `send_confirmations` job drains it. "A drain job is waiting" is the marker, which expires on
+# its own so a lost job delays the emails at most that long.
+PENDING_KEY = "campaigns:confirmations-pending"
+MARKER_KEY = "campaigns:confirmations-queued"
+MARKER_SECONDS = 60
+DRAIN_CHUNK = 100
+
+
+def add_confirmation(pipe: Pipeline, submission_id: int) -> None:
+    """Add a first confirmation to `pipe`; its last result is true when the caller must
+    enqueue the drain job (`enqueue_drain`)."""
+    pipe.rpush(PENDING_KEY, submission_id)
+    pipe.set(MARKER_KEY, "1", nx=True, ex=MARKER_SECONDS)
+
+
+def enqueue_drain() -> None:
+    enqueue(send_confirmations, queue="mail", retry=False)
+
+
+def queue_confirmation(
+    submission_id: int, resend: bool = False, delay: timedelta | None = None
+) -> None:
+    """One job for one confirmation: a resend, a retry, or one the sweep found unsent."""
     # A fixed job id for first sends lets the sweep see a job that is still waiting.
     job_id = None if resend else f"confirm-{submission_id}"
-    enqueue(send_confirmation, submission_id, resend, queue="mail", job_id=job_id)
+    enqueue(send_confirmation, submission_id, resend, queue="mail", job_id=job_id, delay=delay)
+
+
+def send_confirmations() -> int:
+    """Send the first confirmations signing has added to the pending list; returns how many
+    were sent.
+
+    A temporary failure hands that one email to a job of its own with the queue's back-off,
+    and the rest go on. If the worker dies mid-chunk, the ids it had taken are not lost for
+    good: the sweep finds their submissions unsent.
+    """
+    connection = queues.connection
+    connection.delete(MARKER_KEY)
+    sent = 0
+    while chunk := connection.lpop(PENDING_KEY, DRAIN_CHUNK):
+        for raw in chunk:
+            submission_id = int(raw)
+            try:
+                if send_confirmation(submission_id) is not None:
+                    sent += 1
+            except mail.TemporaryMailError as exc:
+                db.session.rollback()
+                log.warning("confirmation %s will be retried: %s", submission_id, exc)
+                queue_confirmation(
+                    submission_id, delay=timedelta(seconds=RETRY_INTERVALS["mail"][0])
+                )
+    return sent
 
 
 def send_confirmation(submission_id: int, resend: bool = False) -> str | None:
@@ -66,8 +117,11 @@ def sweep_confirmations() -> int:
             Submission.created_at > now - SWEEP_HORIZON,
         )
     ).all()
+    pending = {int(raw) for raw in queues.connection.lrange(PENDING_KEY, 0, -1)}
     queued = 0
     for submission_id in waiting:
+        if submission_id in pending:
+            continue
         try:
             status = Job.fetch(
                 f"confirm-{submission_id}", connection=queues.connection

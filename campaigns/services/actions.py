@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from flask import abort
+from flask import abort, current_app
 from flask_babel import gettext
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import selectinload
@@ -65,12 +66,34 @@ _ACTION_REF = (
 )
 
 
+# Live actions a worker process has looked up lately, by slug. What a ref holds of a live
+# action does not change (its id, kind and organization), and signing reads the campaign's
+# status again in its own statement, so a campaign closed a moment ago takes no signature
+# even from a ref read before.
+REF_SECONDS = 10
+REF_CACHE_SIZE = 1000
+
+
 def action_ref_or_404(slug: str) -> ActionRef:
-    """The action a form is posted to, in one small query; drafts are 404 as everywhere."""
+    """The action a form is posted to; drafts are 404 as everywhere.
+
+    A live action's ref comes from a small per-process cache, so a viral petition's posts
+    skip the lookup; anything else is read from the database every time.
+    """
+    cache = current_app.extensions.setdefault("campaigns.action_refs", {})
+    now = time.monotonic()
+    hit = cache.get(slug)
+    if hit is not None and hit[0] > now:
+        return hit[1]
     row = db.session.execute(_ACTION_REF, {"slug": slug}).first()
     if row is None or row.status == CampaignStatus.draft:
         abort(404)
-    return ActionRef(*row)
+    ref = ActionRef(*row)
+    if ref.is_live:
+        if len(cache) >= REF_CACHE_SIZE:
+            cache.clear()
+        cache[slug] = (now + REF_SECONDS, ref)
+    return ref
 
 
 def live_campaigns(page: int = 1):

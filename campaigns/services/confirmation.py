@@ -11,7 +11,7 @@ from sqlalchemy import update
 
 from campaigns.extensions import db
 from campaigns.models import Submission, utcnow
-from campaigns.services import counts, tokens
+from campaigns.services import tokens
 
 
 def confirmation_token(submission: Submission) -> str:
@@ -42,9 +42,11 @@ def confirm(submission: Submission) -> bool:
     if result.rowcount != 1:
         db.session.rollback()
         return False
-    counts.record(submission.action_id, confirmed=1, at=now)
     db.session.commit()
     db.session.refresh(submission)
+    from campaigns.jobs.counts import queue_tally
+
+    queue_tally()
     # Letters written in this supporter's name were waiting for exactly this.
     from campaigns.services.letters import release_confirmed
 

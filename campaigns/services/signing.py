@@ -8,18 +8,22 @@ back after the commit.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
-from sqlalchemy import and_, bindparam, case, not_, or_, select
+from redis.exceptions import RedisError
+from sqlalchemy import and_, bindparam, case, not_, or_, select, true
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from campaigns.database import dialect_insert
-from campaigns.extensions import db
-from campaigns.models import Action, CampaignStatus, Submission, Supporter, utcnow
-from campaigns.services import counts
+from campaigns.extensions import db, queues
+from campaigns.models import Action, Campaign, CampaignStatus, Submission, Supporter, utcnow
 from campaigns.services.actions import ActionRef
 from campaigns.services.emails import canonical_email
+
+log = logging.getLogger(__name__)
 
 
 class ActionClosed(Exception):
@@ -68,48 +72,104 @@ def sign(
     if action.campaign_status != CampaignStatus.live:
         raise ActionClosed(action.slug)
     now = utcnow()
-    supporter_id = _upsert_supporter(action.organization_id, signer, now)
-    submission_id, created, confirmed = _insert_submission(action.id, supporter_id, signer, now)
     after_commit = None
-    if created:
-        if on_created is not None:
+    if on_created is None and _dialect() == "postgresql":
+        submission_id, created, confirmed = _sign_in_one_statement(action, signer, now)
+    else:
+        _check_live(action)
+        supporter_id = _upsert_supporter(action.organization_id, signer, now)
+        submission_id, created, confirmed = _insert_submission(action.id, supporter_id, signer, now)
+        if created and on_created is not None:
             after_commit = on_created(submission_id)
-        counts.record(action.id, signed=1, at=now)
-    db.session.commit()
+        db.session.commit()
     if after_commit is not None:
         after_commit()
-
-    if created or not confirmed:
-        from campaigns.jobs.mail import queue_confirmation
-
-        queue_confirmation(submission_id, resend=not created)
+    _queue_follow_up(submission_id, created, confirmed)
     return SignResult(submission_id, created)
+
+
+def _queue_follow_up(submission_id: int, created: bool, confirmed: bool) -> None:
+    """The confirmation email and the tally of a new signature, in one round trip to Redis.
+
+    Neither may fail the signature, which is committed: the confirmation sweep and the
+    periodic tally pick up what a Redis outage drops.
+    """
+    from campaigns.jobs import counts as count_jobs
+    from campaigns.jobs import mail as mail_jobs
+
+    if confirmed and not created:
+        return  # signed again after confirming: nothing to send, nothing to count
+    try:
+        if not created:
+            mail_jobs.queue_confirmation(submission_id, resend=True)
+            return
+        pipe = queues.connection.pipeline(transaction=False)
+        mail_jobs.add_confirmation(pipe, submission_id)
+        count_jobs.mark_pending(pipe)
+        *_, drain_needed, tally_needed = pipe.execute()
+        if drain_needed:
+            mail_jobs.enqueue_drain()
+        if tally_needed:
+            count_jobs.enqueue_tally()
+    except RedisError:
+        log.exception("could not queue the follow-up of submission %s", submission_id)
+
+
+_CAMPAIGN_STATUS = (
+    select(Campaign.status)
+    .join(Action, Action.campaign_id == Campaign.id)
+    .where(Action.id == bindparam("action_id"))
+)
+
+
+def _check_live(action: Action | ActionRef) -> None:
+    """`action` may come from a cache: the campaign's status is read again in the transaction."""
+    if db.session.execute(_CAMPAIGN_STATUS, {"action_id": action.id}).scalar() != (
+        CampaignStatus.live
+    ):
+        raise ActionClosed(action.slug)
 
 
 def _param(table, name: str):
     return bindparam(name, type_=table.c[name].type)
 
 
+_SUPPORTER_COLUMNS = (
+    "organization_id",
+    "email",
+    "email_key",
+    "first_name",
+    "last_name",
+    "postcode",
+    "city",
+    "locale",
+    "subscribed",
+    "subscribed_at",
+    "created_at",
+    "updated_at",
+)
+
+
 @cache
-def _supporter_upsert(dialect: str):
+def _supporter_upsert(dialect: str, only_if_live: bool = False):
     """Built once per backend: constructing ON CONFLICT statements costs more than running
-    them."""
+    them. `only_if_live` inserts nothing unless the action's campaign is live at that moment.
+    """
     table = Supporter.__table__
-    names = (
-        "organization_id",
-        "email",
-        "email_key",
-        "first_name",
-        "last_name",
-        "postcode",
-        "city",
-        "locale",
-        "subscribed",
-        "subscribed_at",
-        "created_at",
-        "updated_at",
-    )
-    stmt = dialect_insert(dialect, table).values({n: _param(table, n) for n in names})
+    params = [_param(table, n) for n in _SUPPORTER_COLUMNS]
+    if only_if_live:
+        live = (
+            select(Action.id)
+            .join(Campaign, Campaign.id == Action.campaign_id)
+            .where(Action.id == bindparam("action_id"), Campaign.status == CampaignStatus.live)
+        )
+        stmt = dialect_insert(dialect, table).from_select(
+            _SUPPORTER_COLUMNS, select(*params).where(live.exists())
+        )
+    else:
+        stmt = dialect_insert(dialect, table).values(
+            dict(zip(_SUPPORTER_COLUMNS, params, strict=True))
+        )
     new = stmt.excluded
     newly_subscribed = and_(new.subscribed, not_(table.c.subscribed))
     return stmt.on_conflict_do_update(
@@ -160,7 +220,12 @@ def _upsert_supporter(organization_id: int, signer: Signer, now) -> int:
     city keeps the old one). Ticking "email me updates" subscribes; leaving it empty never
     unsubscribes someone who opted in.
     """
-    params = {
+    params = _supporter_params(organization_id, signer, now)
+    return db.session.execute(_supporter_upsert(_dialect()), params).scalar_one()
+
+
+def _supporter_params(organization_id: int, signer: Signer, now) -> dict:
+    return {
         "organization_id": organization_id,
         "email": signer.email.strip(),
         "email_key": canonical_email(signer.email),
@@ -174,7 +239,6 @@ def _upsert_supporter(organization_id: int, signer: Signer, now) -> int:
         "created_at": now,
         "updated_at": now,
     }
-    return db.session.execute(_supporter_upsert(_dialect()), params).scalar_one()
 
 
 def _insert_submission(
@@ -182,19 +246,69 @@ def _insert_submission(
 ) -> tuple[int, bool, bool]:
     """(submission id, created now?, confirmed?). The unique (action, supporter) constraint
     decides between simultaneous requests: exactly one of them creates the row."""
-    params = {
-        "action_id": action_id,
-        "supporter_id": supporter_id,
-        "comment": signer.comment,
-        "source": signer.source,
-        "show_name": signer.show_name,
-        "locale": signer.locale,
-        "created_at": now,
-    }
+    params = _submission_params(action_id, signer, now) | {"supporter_id": supporter_id}
     new_id = db.session.execute(_submission_insert(_dialect()), params).scalar_one_or_none()
     if new_id is not None:
         return new_id, True, False
     existing_id, confirmed_at = db.session.execute(
         _EXISTING_SUBMISSION, {"action_id": action_id, "supporter_id": supporter_id}
     ).one()
+    return existing_id, False, confirmed_at is not None
+
+
+def _submission_params(action_id: int, signer: Signer, now) -> dict:
+    return {
+        "action_id": action_id,
+        "comment": signer.comment,
+        "source": signer.source,
+        "show_name": signer.show_name,
+        "locale": signer.locale,
+        "created_at": now,
+    }
+
+
+@cache
+def _one_statement_sign():
+    """PostgreSQL: the liveness check, the person and the submission in one statement.
+
+    Data-modifying CTEs run once each, and the outer query sees the tables as they were
+    before them, so `existing` finds only a submission that was there already. No row back
+    means the campaign was not live.
+    """
+    table = Submission.__table__
+    person = _supporter_upsert("postgresql", only_if_live=True).cte("person")
+    names = ("action_id", "comment", "source", "show_name", "locale", "created_at")
+    chosen = select(*(_param(table, n) for n in names), person.c.id)
+    new = (
+        pg_insert(table)
+        .from_select([*names, "supporter_id"], chosen)
+        .on_conflict_do_nothing(index_elements=[table.c.action_id, table.c.supporter_id])
+        .returning(table.c.id)
+        .cte("new")
+    )
+    existing = table.alias("existing")
+    return select(new.c.id, existing.c.id, existing.c.confirmed_at).select_from(
+        person.outerjoin(new, true()).outerjoin(
+            existing,
+            and_(
+                existing.c.action_id == bindparam("action_id"),
+                existing.c.supporter_id == person.c.id,
+            ),
+        )
+    )
+
+
+def _sign_in_one_statement(action: Action | ActionRef, signer: Signer, now):
+    """One round trip on a connection of its own in autocommit mode: a single statement is
+    its own transaction in PostgreSQL, so BEGIN and COMMIT would be two more round trips."""
+    params = _supporter_params(action.organization_id, signer, now) | _submission_params(
+        action.id, signer, now
+    )
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        row = conn.execute(_one_statement_sign(), params).one_or_none()
+    if row is None:
+        raise ActionClosed(action.slug)
+    new_id, existing_id, confirmed_at = row
+    if new_id is not None:
+        return new_id, True, False
     return existing_id, False, confirmed_at is not None

@@ -7,7 +7,7 @@ from rq.registry import ScheduledJobRegistry
 from sqlalchemy import select
 
 from campaigns.extensions import db, queues
-from campaigns.jobs.mail import sweep_confirmations
+from campaigns.jobs.mail import PENDING_KEY, sweep_confirmations
 from campaigns.models import OutboxEmail, Submission, utcnow
 from tests.conftest import csrf_from
 from tests.factories import make_petition, signer_form
@@ -152,3 +152,26 @@ def test_sweep_requeues_a_confirmation_lost_with_redis(app, client, csrf, run_jo
         assert sweep_confirmations() == 0  # already queued: not queued twice
     run_jobs()
     assert len(outbox(app)) == 1
+
+
+def test_a_burst_of_signatures_queues_one_job_that_sends_every_confirmation(
+    app, client, csrf, run_jobs
+):
+    """Five signatures wait in one list for one job, which sends each person their email."""
+    with app.app_context():
+        slug = make_petition().slug
+    for n in range(5):
+        sign_through_page(client, csrf, slug, email=f"worker{n}@example.org")
+    with app.app_context():
+        assert Queue("mail", connection=queues.connection).count == 1
+        assert queues.connection.llen(PENDING_KEY) == 5
+        submission = db.session.scalars(select(Submission).limit(1)).one()
+        submission.created_at = utcnow() - timedelta(minutes=15)
+        db.session.commit()
+        assert sweep_confirmations() == 0  # still waiting in the list: not queued twice
+    run_jobs()
+    assert sorted(e.to_address for e in outbox(app)) == [
+        f"Maria Garcia <worker{n}@example.org>" for n in range(5)
+    ]
+    with app.app_context():
+        assert queues.connection.llen(PENDING_KEY) == 0

@@ -151,7 +151,9 @@ def test_redis_killed_and_restarted_empty_loses_no_letter(
             action = make_letter(targets=[("Pat Boss", "CEO", "ceo@acme.example")])
             for n in range(4):
                 send_letter(action, Signer("Ana", f"Ruiz{n}", f"ana{n}@example.org"))
-            assert queues.connection.llen("rq:queue:mail") >= 4  # the jobs are in Redis
+            # The jobs and the confirmations waiting for theirs are in Redis.
+            assert queues.connection.llen("rq:queue:mail") >= 1
+            assert queues.connection.llen("campaigns:confirmations-pending") == 4
         first.kill()
         first.wait()
         second = redis_on(sock)

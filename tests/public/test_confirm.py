@@ -25,7 +25,7 @@ def confirmed_at(app, submission_id):
 
 
 @pytest.mark.both_databases
-def test_opening_the_link_does_not_confirm_but_the_button_does(app, client, signed):
+def test_opening_the_link_does_not_confirm_but_the_button_does(app, client, signed, run_jobs):
     """A link scanner's GET changes nothing; the person's button press confirms and counts."""
     slug, token, submission_id = signed
     page = client.get(f"/a/{slug}/confirm/{token}")
@@ -40,13 +40,14 @@ def test_opening_the_link_does_not_confirm_but_the_button_does(app, client, sign
     assert resp.status_code == 200
     assert "Your signature is confirmed" in resp.get_data(as_text=True)
     assert confirmed_at(app, submission_id) is not None
+    run_jobs(["counts"])
     with app.app_context():
         petition = db.session.get(Submission, submission_id).action
         assert counts.for_action(petition).confirmed == 1
         assert counts.public_total(petition) == 1
 
 
-def test_confirming_twice_counts_once(app, client, signed):
+def test_confirming_twice_counts_once(app, client, signed, run_jobs):
     """A double click confirms once and the page says it is already confirmed."""
     slug, token, submission_id = signed
     for _ in range(2):
@@ -54,6 +55,7 @@ def test_confirming_twice_counts_once(app, client, signed):
         if "csrf_token" in page:
             client.post(f"/a/{slug}/confirm/{token}", data={"csrf_token": csrf_from(page)})
     assert "already confirmed" in client.get(f"/a/{slug}/confirm/{token}").get_data(as_text=True)
+    run_jobs(["counts"])
     with app.app_context():
         petition = db.session.get(Submission, submission_id).action
         assert counts.for_action(petition).confirmed == 1

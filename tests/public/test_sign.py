@@ -35,8 +35,8 @@ def test_petition_page_shows_text_count_and_form(client, petition_slug):
 
 
 @pytest.mark.both_databases
-def test_signing_redirects_to_thanks_and_counts(app, client, csrf, petition_slug):
-    """A signature redirects to a thank-you page with share links and the count goes up."""
+def test_signing_redirects_to_thanks_and_counts(app, client, csrf, petition_slug, run_jobs):
+    """A signature redirects to a thank-you page with share links; the tally counts it."""
     resp = post_sign(client, csrf, petition_slug, source="union-flyer")
     assert resp.status_code == 302
     assert resp.headers["Location"].endswith(f"/a/{petition_slug}/thanks?signed=new")
@@ -44,6 +44,7 @@ def test_signing_redirects_to_thanks_and_counts(app, client, csrf, petition_slug
     assert "Thank you for signing!" in thanks
     assert "https://wa.me/?text=" in thanks
     assert "<script" not in thanks
+    run_jobs(["counts"])
     page = client.get(f"/a/{petition_slug}").get_data(as_text=True)
     assert "data-count>1</strong>" in page
     with app.app_context():
@@ -153,7 +154,7 @@ def test_closed_petition_shows_count_but_takes_no_signatures(app, client, csrf):
     assert total_submissions(app) == 0
 
 
-def test_recent_signers_show_only_what_each_allowed(app, client, csrf, petition_slug):
+def test_recent_signers_show_only_what_each_allowed(app, client, csrf, petition_slug, run_jobs):
     """The public list shows first name, initial and city of those who chose it; no emails."""
     post_sign(
         client,
@@ -173,6 +174,7 @@ def test_recent_signers_show_only_what_each_allowed(app, client, csrf, petition_
         last_name="Person",
         email="hidden@example.org",
     )
+    run_jobs(["counts"])
     html = client.get(f"/a/{petition_slug}").get_data(as_text=True)
     assert "Lucia R., Fresno" in html
     assert "Ramirez" not in html
@@ -181,11 +183,12 @@ def test_recent_signers_show_only_what_each_allowed(app, client, csrf, petition_
     assert "data-count>2</strong>" in html
 
 
-def test_confirmation_required_counts_only_confirmed(app, client, csrf):
+def test_confirmation_required_counts_only_confirmed(app, client, csrf, run_jobs):
     """Where the action requires confirmation, an unconfirmed signature is not counted."""
     with app.app_context():
         slug = make_petition(requires_confirmation=True).slug
     post_sign(client, csrf, slug, show_name="y")
+    run_jobs(["counts"])
     html = client.get(f"/a/{slug}").get_data(as_text=True)
     assert "data-count>0</strong>" in html
     assert "Maria G." not in html
