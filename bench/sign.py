@@ -57,6 +57,7 @@ GOAL_P99_MS = 50
 class Served:
     url: str
     log: Path
+    pid: int
 
 
 @dataclass
@@ -66,6 +67,7 @@ class Result:
     name: str
     stats: dict
     rows: int
+    cpu_seconds: float = 0.0
 
     @property
     def seconds(self) -> float:
@@ -78,6 +80,11 @@ class Result:
     @property
     def per_second(self) -> float:
         return self.ok / self.seconds
+
+    @property
+    def cpu_ms(self) -> float:
+        """CPU the web server, PostgreSQL and Redis spent per answered request."""
+        return 1000 * self.cpu_seconds / max(1, self.ok + self.errors)
 
     @property
     def p50_ms(self) -> float:
@@ -150,6 +157,7 @@ def run(args: argparse.Namespace, wrk: str, stack: ExitStack) -> int:
         return rows
 
     slug = seed(postgres.url, redis_server.url)
+    postgres_pid = int((postgres.folder / "data" / "postmaster.pid").read_text().split()[0])
     import baseline_app
 
     baseline_app.metadata.create_all(engine)
@@ -174,8 +182,11 @@ def run(args: argparse.Namespace, wrk: str, stack: ExitStack) -> int:
         """Warm the workers up, then load them for the fixed time and count the rows added."""
         load(wrk, served.url, path, session, f"{name}-warmup", WARMUP_SECONDS, args.connections)
         before = settled(count(table))
+        roots = [served.pid, postgres_pid, redis_server.process.pid]
+        cpu_before = tree_cpu_seconds(roots)
         stats = load(wrk, served.url, path, session, name, args.seconds, args.connections)
-        result = Result(name, stats, settled(count(table)) - before)
+        cpu = tree_cpu_seconds(roots) - cpu_before
+        result = Result(name, stats, settled(count(table)) - before, cpu)
         if result.errors:
             print(f"{name} server log, last lines:\n{served.log.read_text()[-3000:]}")
         return result
@@ -258,7 +269,7 @@ def gunicorn(arguments: list[str], env: dict[str, str], folder: Path) -> Iterato
         process = subprocess.Popen(
             [*command, *arguments], env=env, cwd=folder, stdout=out, stderr=subprocess.STDOUT
         )
-    served = Served(f"http://127.0.0.1:{port}", log)
+    served = Served(f"http://127.0.0.1:{port}", log, process.pid)
     try:
         wait_until_serving(served.url, process)
         yield served
@@ -342,9 +353,13 @@ def settled(count: Callable[[], int]) -> int:
 
 def report(ours: Result, base: Result, jobs: int, submissions: int, load_before: str) -> None:
     print()
-    print(f"{'':10} {'signatures/s':>12} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
+    header = f"{'':10} {'signatures/s':>12} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}"
+    print(f"{header} {'CPU ms/request':>15}")
     for r in (ours, base):
-        print(f"{r.name:10} {r.per_second:12.1f} {r.p50_ms:8.1f} {r.p99_ms:8.1f} {r.errors:7d}")
+        print(
+            f"{r.name:10} {r.per_second:12.1f} {r.p50_ms:8.1f} {r.p99_ms:8.1f} {r.errors:7d}"
+            f" {r.cpu_ms:15.2f}"
+        )
     for r in (ours, base):
         if r.errors:
             kinds = ", ".join(f"{kind}: {n}" for kind, n in r.error_kinds.items())
@@ -364,6 +379,32 @@ def report(ours: Result, base: Result, jobs: int, submissions: int, load_before:
     met = ratio >= GOAL_RATIO and ours.p99_ms < GOAL_P99_MS
     print(f"goal: ratio >= {GOAL_RATIO} and p99 < {GOAL_P99_MS} ms: {'met' if met else 'not met'}")
     print(f"ratio: {ratio:.3f}")
+
+
+def tree_cpu_seconds(roots: list[int]) -> float:
+    """User and system CPU seconds used so far by the processes `roots` and their descendants.
+
+    Read from /proc, so what else runs on the machine is left out: the throughput figures
+    move with the load of other work, this one much less.
+    """
+    tick = os.sysconf("SC_CLK_TCK")
+    parent, used = {}, {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = Path(entry.path, "stat").read_text()
+        except OSError:
+            continue  # gone meanwhile
+        fields = stat[stat.rindex(")") + 2 :].split()
+        pid = int(entry.name)
+        parent[pid], used[pid] = int(fields[1]), int(fields[11]) + int(fields[12])
+    members, frontier = set(roots), list(roots)
+    while frontier:
+        children = [pid for pid, ppid in parent.items() if ppid in frontier]
+        frontier = [pid for pid in children if pid not in members]
+        members.update(frontier)
+    return sum(used.get(pid, 0) for pid in members) / tick
 
 
 def machine() -> str:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, MetaData
+from flask import Flask
+from sqlalchemy import DateTime, Engine, MetaData, create_engine
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
@@ -51,3 +52,27 @@ def dialect_insert(dialect: str, table):
     from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
     return (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
+
+
+_AUTOCOMMIT_ENGINE = "campaigns.autocommit_engine"
+
+
+def autocommit_engine(app: Flask, primary: Engine) -> Engine:
+    """A second pool to `primary`'s database for hot paths that write in one statement.
+
+    In autocommit mode a single statement is its own transaction, so there is no BEGIN and no
+    COMMIT round trip; and it skips the pre-ping, another round trip per request: its callers
+    retry a statement whose connection turns out to be dead instead (see `signing`).
+    """
+    engine = app.extensions.get(_AUTOCOMMIT_ENGINE)
+    if engine is None:
+        engine = create_engine(primary.url, isolation_level="AUTOCOMMIT", pool_pre_ping=False)
+        app.extensions[_AUTOCOMMIT_ENGINE] = engine
+    return engine
+
+
+def dispose_engines(app: Flask) -> None:
+    """Close the pooled connections of the engines made here for `app`."""
+    engine = app.extensions.pop(_AUTOCOMMIT_ENGINE, None)
+    if engine is not None:
+        engine.dispose()

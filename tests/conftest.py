@@ -17,6 +17,7 @@ import redis
 from sqlalchemy import create_engine, text
 
 from campaigns import create_app
+from campaigns.database import dispose_engines
 from campaigns.extensions import db
 from tests.support import servers
 
@@ -129,6 +130,7 @@ def app(database_url, redis_url):
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+    dispose_engines(app)
 
 
 @pytest.fixture

@@ -20,6 +20,11 @@ def no_markup(form, field):
 
 
 class SignForm(FlaskForm):
+    class Meta:
+        # CSRFProtect checks every POST before the view runs; the form checking the same token
+        # again would double the cost on the busiest route. The template renders the token.
+        csrf = False
+
     first_name = StringField(
         _l("First name"),
         validators=[

@@ -13,11 +13,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
+from flask import current_app
 from redis.exceptions import RedisError
 from sqlalchemy import and_, bindparam, case, not_, or_, select, true
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.exc import DBAPIError
 
-from campaigns.database import dialect_insert
+from campaigns.database import autocommit_engine, dialect_insert
 from campaigns.extensions import db, queues
 from campaigns.models import Action, Campaign, CampaignStatus, Submission, Supporter, utcnow
 from campaigns.services.actions import ActionRef
@@ -286,29 +288,45 @@ def _one_statement_sign():
         .returning(table.c.id)
         .cte("new")
     )
-    existing = table.alias("existing")
-    return select(new.c.id, existing.c.id, existing.c.confirmed_at).select_from(
-        person.outerjoin(new, true()).outerjoin(
-            existing,
-            and_(
-                existing.c.action_id == bindparam("action_id"),
-                existing.c.supporter_id == person.c.id,
-            ),
+
+    # Scalar subqueries, which PostgreSQL always runs with the person's id as a key of the
+    # (action, supporter) index; as a join, the planner may read every submission of the
+    # action and filter.
+    def existing(column):
+        return (
+            select(column)
+            .where(table.c.action_id == bindparam("action_id"), table.c.supporter_id == person.c.id)
+            .scalar_subquery()
         )
+
+    return select(new.c.id, existing(table.c.id), existing(table.c.confirmed_at)).select_from(
+        person.outerjoin(new, true())
     )
 
 
 def _sign_in_one_statement(action: Action | ActionRef, signer: Signer, now):
-    """One round trip on a connection of its own in autocommit mode: a single statement is
-    its own transaction in PostgreSQL, so BEGIN and COMMIT would be two more round trips."""
+    """One round trip, on the autocommit pool: the statement is its own transaction."""
     params = _supporter_params(action.organization_id, signer, now) | _submission_params(
         action.id, signer, now
     )
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        row = conn.execute(_one_statement_sign(), params).one_or_none()
+    engine = autocommit_engine(current_app._get_current_object(), db.engine)
+    try:
+        row = _execute_one(engine, params)
+    except DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+        # The pool handed out a connection the server had closed (a database restart): the
+        # statement never ran, and the pool has dropped its other connections too. Once more
+        # on a fresh one.
+        row = _execute_one(engine, params)
     if row is None:
         raise ActionClosed(action.slug)
     new_id, existing_id, confirmed_at = row
     if new_id is not None:
         return new_id, True, False
     return existing_id, False, confirmed_at is not None
+
+
+def _execute_one(engine, params: dict):
+    with engine.connect() as conn:
+        return conn.execute(_one_statement_sign(), params).one_or_none()

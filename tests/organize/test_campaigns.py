@@ -24,7 +24,7 @@ def test_empty_state_invites_a_first_campaign(client, organizer):
 
 
 @pytest.mark.both_databases
-def test_launch_a_petition_end_to_end(app, client, csrf, organizer):
+def test_launch_a_petition_end_to_end(app, client, csrf, organizer, run_jobs):
     """Create a campaign, write its petition in two languages, publish, sign, see counts, close."""
     resp = client.post(
         f"{organizer}/campaigns/new",
@@ -74,6 +74,7 @@ def test_launch_a_petition_end_to_end(app, client, csrf, organizer):
         petition = db.session.scalars(select(Action)).one()
         sign(petition, Signer("Ana", "Lopez", "ana@example.org"))
         sign(petition, Signer("Luis", "Diaz", "luis@example.org"))
+    run_jobs(["counts"])
     html = client.get(campaign_url).get_data(as_text=True)
     assert 'data-stat="signed">2<' in html
     assert 'data-stat="confirmed">0<' in html
