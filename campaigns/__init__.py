@@ -7,6 +7,7 @@ from pathlib import Path
 from flask import Flask, render_template, request, session
 
 from campaigns import config as config_module
+from campaigns import headers
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -31,6 +32,7 @@ def create_app(config: dict | None = None) -> Flask:
     # `{% do %}` lets the form macros build attribute maps.
     app.jinja_env.add_extension("jinja2.ext.do")
     _init_extensions(app)
+    headers.init_app(app)
     _register_blueprints(app)
     _register_error_pages(app)
 
@@ -55,6 +57,11 @@ def _init_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "organize.login"
     login_manager.login_message_category = "info"
+    # Flask-Login's "basic" protection writes `_fresh` into every visitor's session once their
+    # address differs from the one it hashed, and so a cookie into a supporter's page that
+    # could otherwise be cached. Staff freshness is ours: `organize.sessions` records when the
+    # password was last entered and `access.fresh_required` asks for it again.
+    login_manager.session_protection = None
 
     @login_manager.user_loader
     def load_user(user_id: str):

@@ -31,7 +31,10 @@ def main() -> None:
 @click.argument("email")
 @click.option("--organization", "organization", required=True, help="Organization name.")
 @click.option("--name", default="", help="The person's name.")
-@click.password_option(help="At least 10 characters; asked for when not given.")
+@click.password_option(
+    help="At least PASSWORD_MIN_LENGTH (12) characters, not a common password and not "
+    "containing the email's name; asked for when not given."
+)
 @with_appcontext
 def create_owner(email: str, organization: str, name: str, password: str) -> None:
     """Create a staff user who owns ORGANIZATION (created if new)."""

@@ -87,9 +87,29 @@ def from_environment_without_key(instance_path: str) -> dict:
         "SMTP_STARTTLS": _bool("SMTP_STARTTLS", False),
         # Absolute base for links in emails, e.g. https://act.example-union.org
         "PUBLIC_URL": os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000"),
-        "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", False),
+        # Secure cookies by default wherever the public address is https; the variable still
+        # wins, e.g. for a staging server whose PUBLIC_URL is https but is reached over http.
+        "SESSION_COOKIE_SECURE": _bool(
+            "SESSION_COOKIE_SECURE", os.environ.get("PUBLIC_URL", "").startswith("https://")
+        ),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
+        # --- Hardened responses (campaigns/headers.py, docs/security.md) ---
+        # Seconds a session cookie stays valid after it was last written. Flask checks it on
+        # every session, permanent or not, so a staff login ends within a working day.
+        "PERMANENT_SESSION_LIFETIME": _int("PERMANENT_SESSION_LIFETIME", 12 * 60 * 60),
+        # Flask-Login's remember-me cookie, should a login form ever offer it: same rules.
+        "REMEMBER_COOKIE_SECURE": _bool(
+            "SESSION_COOKIE_SECURE", os.environ.get("PUBLIC_URL", "").startswith("https://")
+        ),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        # How many reverse proxies sit in front of the app. X-Forwarded-For/-Proto are believed
+        # from exactly that many hops; with 0 they are ignored, as any client can send them.
+        "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
+        # Who may frame views marked `embeddable` (CSP frame-ancestors sources, space separated).
+        "EMBED_FRAME_ANCESTORS": os.environ.get("EMBED_FRAME_ANCESTORS", "*").strip() or "*",
+        # --- end of hardened responses ---
         "CONFIRMATION_MAX_AGE_DAYS": _int("CONFIRMATION_MAX_AGE_DAYS", 60),
         "BABEL_DEFAULT_LOCALE": "en",
         # Every message on public forms is our own, translated through Flask-Babel; WTForms'
@@ -97,6 +117,24 @@ def from_environment_without_key(instance_path: str) -> dict:
         "WTF_I18N_ENABLED": False,
         "LANGUAGES": ["en", "es"],
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # --- Staff accounts and the audit log (docs/security.md) ---
+        # Passwords: at least this long, not a common one, not containing the email's name.
+        "PASSWORD_MIN_LENGTH": _int("PASSWORD_MIN_LENGTH", 12),
+        # This many failed logins for one email within the window lock it for the lockout.
+        "LOGIN_MAX_FAILURES": _int("LOGIN_MAX_FAILURES", 5),
+        "LOGIN_FAILURE_WINDOW_MINUTES": _int("LOGIN_FAILURE_WINDOW_MINUTES", 15),
+        "LOGIN_LOCKOUT_MINUTES": _int("LOGIN_LOCKOUT_MINUTES", 15),
+        # Failed logins from one address within the window before it must wait the lockout;
+        # generous, as a union hall's staff may share one address.
+        "LOGIN_MAX_FAILURES_PER_IP": _int("LOGIN_MAX_FAILURES_PER_IP", 50),
+        # Owners must set up two-factor before any organizer page opens. Off for development.
+        "REQUIRE_OWNER_2FA": _bool("REQUIRE_OWNER_2FA", False),
+        # Minutes after a login (or a password re-entry) that sensitive actions stay allowed.
+        "REAUTH_MINUTES": _int("REAUTH_MINUTES", 10),
+        "INVITATION_MAX_AGE_DAYS": _int("INVITATION_MAX_AGE_DAYS", 7),
+        # Audit events older than this are deleted by the daily prune job.
+        "AUDIT_RETENTION_DAYS": _int("AUDIT_RETENTION_DAYS", 365),
+        # --- end of staff accounts ---
         # Web requests time out long before this; it bounds a job that hangs on a provider.
         "JOB_TIMEOUT": _int("JOB_TIMEOUT", 120),
     }

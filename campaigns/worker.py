@@ -10,6 +10,7 @@ from rq import Worker
 from rq.cron import CronScheduler
 
 from campaigns.extensions import db, queues
+from campaigns.jobs import audit as audit_jobs
 from campaigns.jobs import counts as count_jobs
 from campaigns.jobs import digests as digest_jobs
 from campaigns.jobs import letters as letter_jobs
@@ -53,6 +54,7 @@ def periodic_jobs() -> list[tuple[Callable, str, int]]:
         # outage or a lost job left uncounted.
         (count_jobs.tally_counts, "counts", 30),
         (mail_jobs.sweep_confirmations, "mail", 300),
+        (audit_jobs.prune_audit_log, "default", 24 * 60 * 60),
         (letter_jobs.sweep_messages, "mail", 60),
     ]
 

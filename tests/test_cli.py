@@ -31,7 +31,7 @@ def test_create_owner_refuses_a_short_password(app, runner):
         args=["create-owner", "a@b.example", "--organization", "X", "--password", "short"]
     )
     assert result.exit_code != 0
-    assert "at least 10 characters" in result.output
+    assert "at least 12 characters" in result.output
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(User)) == 0
 

@@ -2,9 +2,11 @@
 
 from campaigns.database import utcnow
 from campaigns.models.action import Action, ActionKind, ActionTranslation
+from campaigns.models.audit import AuditEvent
 from campaigns.models.campaign import Campaign, CampaignStatus
 from campaigns.models.counts import ActionHourlyCount
 from campaigns.models.directory import Directory, PostcodeDistrict
+from campaigns.models.invitation import Invitation, InvitationStatus
 from campaigns.models.letter import LetterSettings, LetterTemplate
 from campaigns.models.message import FINAL_STATUSES, Message, MessageStatus
 from campaigns.models.organization import Organization
@@ -13,7 +15,7 @@ from campaigns.models.provider_event import ProviderEvent
 from campaigns.models.submission import Submission
 from campaigns.models.supporter import Supporter
 from campaigns.models.target import ActionTarget, Target
-from campaigns.models.user import Membership, Role, User
+from campaigns.models.user import Membership, RecoveryCode, Role, User
 
 __all__ = [
     "Action",
@@ -26,13 +28,17 @@ __all__ = [
     "Message",
     "MessageStatus",
     "ActionTranslation",
+    "AuditEvent",
     "Campaign",
     "CampaignStatus",
     "Directory",
+    "Invitation",
+    "InvitationStatus",
     "Membership",
     "Organization",
     "OutboxEmail",
     "PostcodeDistrict",
+    "RecoveryCode",
     "ProviderEvent",
     "Role",
     "Submission",

@@ -2,4 +2,8 @@ from flask import Blueprint
 
 bp = Blueprint("organize", __name__)
 
-from campaigns.organize import routes  # noqa: E402,F401  (routes attach themselves to bp)
+from campaigns.organize import (  # noqa: E402,F401
+    account_routes,
+    member_routes,
+    routes,  # noqa: E402,F401  (routes attach themselves to bp)
+)

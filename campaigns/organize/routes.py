@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from campaigns.extensions import db
 from campaigns.models import ActionKind, Campaign, MessageStatus, OutboxEmail
-from campaigns.organize import bp
+from campaigns.organize import bp, sessions
 from campaigns.organize.access import allowed, requires
 from campaigns.organize.forms import (
     CampaignForm,
@@ -19,7 +19,7 @@ from campaigns.organize.forms import (
     LoginForm,
     PetitionForm,
 )
-from campaigns.services import accounts, directory_admin, letter_admin
+from campaigns.services import accounts, directory_admin, letter_admin, logins
 from campaigns.services import campaigns as campaign_service
 from campaigns.services.slugs import is_taken
 
@@ -29,15 +29,21 @@ def login():
     if current_user.is_authenticated:
         return redirect(url_for("organize.home"))
     form = LoginForm()
+    status = 200 if request.method == "GET" else 401
     if form.validate_on_submit():
-        user = accounts.authenticate(form.email.data, form.password.data)
-        if user is not None:
-            login_user(user)
+        try:
+            user = logins.check_password(form.email.data, form.password.data)
+        except logins.LoginRefused as exc:
+            form.password.errors.append(str(exc))
+            status = exc.status
+        else:
+            if user.has_two_factor:
+                # Password right, code owed: the session holds that, and no one is logged in.
+                sessions.await_code(user, _safe_next())
+                return redirect(url_for("organize.login_code"))
+            sessions.start(user, "password")
             return redirect(_safe_next() or url_for("organize.home"))
-        form.password.errors.append("That email and password do not match an account.")
-    return render_template(
-        "organize/login.html", form=form
-    ), 200 if request.method == "GET" else 401
+    return render_template("organize/login.html", form=form), status
 
 
 @bp.post("/logout")

@@ -1,14 +1,16 @@
-"""Staff accounts: creating owners, logging in, looking up memberships."""
+"""Staff accounts: creating owners, changing passwords, looking up memberships.
+
+Logging in is in `logins`; the password rules are in `passwords`.
+"""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 
 from campaigns.extensions import db
-from campaigns.models import Membership, Organization, Role, User, utcnow
+from campaigns.models import Membership, Organization, Role, User
+from campaigns.services import audit, passwords
 from campaigns.services.slugs import unique_slug
-
-MIN_PASSWORD_LENGTH = 10
 
 
 class AccountError(ValueError):
@@ -18,8 +20,9 @@ class AccountError(ValueError):
 def create_owner(email: str, password: str, organization_name: str, name: str = "") -> User:
     """Create (or reuse) a user and make them owner of a new or existing organization."""
     email = email.strip().lower()
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"the password needs at least {MIN_PASSWORD_LENGTH} characters")
+    reason = passwords.problem(password, email)
+    if reason:
+        raise AccountError(reason)
     user = db.session.scalars(select(User).where(User.email == email)).first()
     if user is None:
         user = User(email=email, name=name)
@@ -45,13 +48,23 @@ def create_owner(email: str, password: str, organization_name: str, name: str = 
     return user
 
 
-def authenticate(email: str, password: str) -> User | None:
-    user = db.session.scalars(select(User).where(User.email == email.strip().lower())).first()
-    if user is None or not user.check_password(password):
-        return None
-    user.last_login_at = utcnow()
+def change_password(user: User, new_password: str) -> None:
+    """Set a new password that meets the rules (the form checked them; this makes sure)."""
+    passwords.check(new_password, user.email)
+    user.set_password(new_password)
+    audit.record("password_changed", actor=user, subject_user=user, subject=audit.describe(user))
     db.session.commit()
-    return user
+
+
+def is_owner_anywhere(user: User) -> bool:
+    return (
+        db.session.scalars(
+            select(Membership.id).where(
+                Membership.user_id == user.id, Membership.role == Role.owner
+            )
+        ).first()
+        is not None
+    )
 
 
 def memberships(user: User) -> list[Membership]:

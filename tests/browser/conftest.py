@@ -52,5 +52,13 @@ def page(browser):
     # A phone-sized window: most supporters sign from a phone.
     context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-US")
     page = context.new_page()
+    # Chromium reports what the Content-Security-Policy blocked on the console: any such
+    # message means a page relies on something the policy forbids, so the test fails.
+    violations = []
+    page.on(
+        "console",
+        lambda message: "Content Security Policy" in message.text and violations.append(message),
+    )
     yield page
     context.close()
+    assert not [message.text for message in violations], "the CSP blocked part of a page"
