@@ -2,4 +2,9 @@ from flask import Blueprint
 
 bp = Blueprint("public", __name__)
 
-from campaigns.public import routes  # noqa: E402,F401  (routes attach themselves to bp)
+# Routes attach themselves to bp.
+from campaigns.public import (
+    embed_routes,  # noqa: E402,F401
+    event_routes,  # noqa: E402,F401
+    routes,  # noqa: E402,F401
+)

@@ -6,8 +6,16 @@ import re
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    RadioField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
 # Names may hold any letter, apostrophes, hyphens, spaces, dots; never markup.
 NO_MARKUP = re.compile(r"^[^<>{}\[\]\\]*$")
@@ -117,4 +125,56 @@ class LetterForm(SignForm):
             DataRequired(_l("Please write your letter.")),
             Length(max=20000, message=_l("Please use at most %(max)d characters.")),
         ],
+    )
+
+
+class PledgeForm(SignForm):
+    """A pledge is signed like a petition; only the words around it differ."""
+
+    comment = TextAreaField(
+        _l("Why are you pledging? (optional)"),
+        validators=[
+            Optional(),
+            Length(max=1000, message=_l("Please use at most %(max)d characters.")),
+        ],
+    )
+    show_name = BooleanField(_l("Show my first name, initial and city in the list of pledges"))
+
+
+class RsvpForm(SignForm):
+    """An RSVP: the person's details and the shifts they come to (choices set per event)."""
+
+    comment = None
+    show_name = None  # who comes to a picket is never listed publicly
+    shifts = SelectMultipleField(
+        _l("Which shifts will you come to?"),
+        coerce=int,
+        choices=[],
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+        validators=[DataRequired(_l("Please choose at least one shift."))],
+        validate_choice=False,  # checked against the event's shifts by the service
+    )
+
+
+class StoryForm(SignForm):
+    """A story: the person's details (never published as such), the story and consent."""
+
+    comment = None
+    show_name = None
+    story = TextAreaField(
+        _l("Your story"),
+        validators=[
+            DataRequired(_l("Please write your story.")),
+            Length(max=5000, message=_l("Please use at most %(max)d characters.")),
+        ],
+    )
+    consent = RadioField(
+        _l("May we publish your story?"),
+        choices=[
+            ("name_city", _l("Yes, with my first name and city")),
+            ("anonymous", _l("Yes, without my name")),
+            ("private", _l("No, it is only for the organizers")),
+        ],
+        validators=[DataRequired(_l("Please choose whether we may publish your story."))],
     )
