@@ -2,9 +2,8 @@ from flask import Blueprint
 
 bp = Blueprint("public", __name__)
 
-# Routes attach themselves to bp.
-from campaigns.public import (
-    embed_routes,  # noqa: E402,F401
-    event_routes,  # noqa: E402,F401
-    routes,  # noqa: E402,F401
+from campaigns.public import (  # noqa: E402,F401  (routes attach themselves to bp)
+    embed_routes,
+    event_routes,
+    routes,
 )
