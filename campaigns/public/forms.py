@@ -14,6 +14,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -172,9 +173,9 @@ class StoryForm(SignForm):
     consent = RadioField(
         _l("May we publish your story?"),
         choices=[
-            ("name_city", _l("Yes, with my first name and city")),
-            ("anonymous", _l("Yes, without my name")),
-            ("private", _l("No, it is only for the organizers")),
+            SelectChoice("name_city", _l("Yes, with my first name and city")),
+            SelectChoice("anonymous", _l("Yes, without my name")),
+            SelectChoice("private", _l("No, it is only for the organizers")),
         ],
         validators=[DataRequired(_l("Please choose whether we may publish your story."))],
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import abort, current_app, redirect, render_template, request, session, url_for
 from flask_babel import get_locale, gettext
+from wtforms.fields.choices import SelectChoice
 
 from campaigns.extensions import csrf
 from campaigns.models import ActionKind, StoryConsent
@@ -256,7 +257,7 @@ def action_view(act, form: SignForm) -> dict:
     view = action_service.action_page(act)
     if act.kind == ActionKind.event:
         view["shifts"] = events.shift_choices(act)
-        form.shifts.choices = [(s.id, "") for s, _ in view["shifts"]]
+        form.shifts.choices = [SelectChoice(s.id, "") for s, _ in view["shifts"]]
     if act.kind == ActionKind.story:
         view["stories"] = stories.published_stories(act)
     return view
