@@ -7,6 +7,7 @@ from campaigns.models.campaign import Campaign, CampaignStatus
 from campaigns.models.counts import ActionHourlyCount
 from campaigns.models.directory import Directory, PostcodeDistrict
 from campaigns.models.event import Rsvp, RsvpStatus, Shift
+from campaigns.models.follow import CampaignUpdate, Follow
 from campaigns.models.invitation import Invitation, InvitationStatus
 from campaigns.models.letter import LetterSettings, LetterTemplate
 from campaigns.models.message import FINAL_STATUSES, Message, MessageStatus
@@ -32,6 +33,8 @@ __all__ = [
     "ActionTranslation",
     "AuditEvent",
     "Campaign",
+    "CampaignUpdate",
+    "Follow",
     "CampaignStatus",
     "Directory",
     "Invitation",

@@ -157,7 +157,13 @@ def moderate_story(action_id: int, story_id: int):
 @bp.get("/<org>/actions/<int:action_id>/embed")
 @requires("view")
 def embed_code(action_id: int):
+    from campaigns.organize.forms import ShareImageForm
+
     action = campaign_service.action_of(g.organization, action_id)
+    return _embed_page(action, ShareImageForm())
+
+
+def _embed_page(action, image_form):
     source = (request.args.get("source") or "partner")[:64]
     return render_template(
         "organize/embed.html",
@@ -165,4 +171,57 @@ def embed_code(action_id: int):
         source=source,
         frame_url=external_url("public.embed", slug=action.slug, source=source),
         script_url=external_url("static", filename="js/embed.js"),
+        image_form=image_form,
     )
+
+
+@bp.route("/<org>/campaigns/<int:campaign_id>/updates", methods=["GET", "POST"])
+@requires("edit_campaigns")
+def campaign_updates(campaign_id: int):
+    from flask_login import current_user
+
+    from campaigns.organize.forms import UpdateForm
+    from campaigns.services import follows
+
+    item = campaign_service.campaign_of(g.organization, campaign_id)
+    form = UpdateForm()
+    if form.validate_on_submit():
+        follows.create_update(
+            item,
+            subject_en=form.subject_en.data.strip(),
+            body_en=form.body_en.data.strip(),
+            subject_es=(form.subject_es.data or "").strip(),
+            body_es=(form.body_es.data or "").strip(),
+            user_id=current_user.id,
+        )
+        flash("Update queued for every follower still subscribed.", "success")
+        return redirect(request.path)
+    page = render_template(
+        "organize/updates.html",
+        campaign=item,
+        form=form,
+        followers=follows.follower_count(item),
+        updates=follows.updates_of(item),
+    )
+    return page, 422 if request.method == "POST" else 200
+
+
+@bp.post("/<org>/actions/<int:action_id>/image")
+@requires("edit_campaigns")
+def share_image(action_id: int):
+    from campaigns.organize.forms import ShareImageForm
+    from campaigns.services import uploads
+
+    action = campaign_service.action_of(g.organization, action_id)
+    form = ShareImageForm()
+    if form.validate_on_submit():
+        try:
+            uploads.save_share_image(action, form.image.data.stream)
+        except uploads.UploadError as exc:
+            form.image.errors.append(str(exc))
+        else:
+            flash("Share image saved.", "success")
+            return redirect(
+                url_for("organize.embed_code", org=g.organization.slug, action_id=action.id)
+            )
+    return _embed_page(action, form), 422

@@ -270,3 +270,28 @@ class StoryEditForm(FlaskForm):
         "Decision",
         choices=[SelectChoice("approve", "Approve"), SelectChoice("reject", "Reject")],
     )
+
+
+class UpdateForm(FlaskForm):
+    """News for a campaign's followers, in English and (optionally) Spanish."""
+
+    subject_en = StringField("Subject (English)", validators=[DataRequired(), Length(max=200)])
+    body_en = TextAreaField("Message (English)", validators=[DataRequired(), Length(max=20000)])
+    subject_es = StringField("Subject (Spanish)", validators=[Optional(), Length(max=200)])
+    body_es = TextAreaField("Message (Spanish)", validators=[Optional(), Length(max=20000)])
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        # Spanish followers get English where the Spanish is missing, never half of each.
+        if bool(self.subject_es.data) != bool(self.body_es.data):
+            self.body_es.errors.append("Write both the Spanish subject and message, or neither.")
+            valid = False
+        return valid
+
+
+class ShareImageForm(FlaskForm):
+    image = FileField(
+        "Share image",
+        validators=[FileRequired("Choose an image file.")],
+        description="PNG or JPEG, at most 2 MB; 1200 × 630 pixels looks best in previews.",
+    )

@@ -179,3 +179,28 @@ class StoryForm(SignForm):
         ],
         validators=[DataRequired(_l("Please choose whether we may publish your story."))],
     )
+
+
+class FollowForm(FlaskForm):
+    """Get notified about a campaign: a name and an email address."""
+
+    name = StringField(
+        _l("First name"),
+        validators=[
+            DataRequired(_l("Please enter your first name.")),
+            Length(max=100, message=_l("Please use at most %(max)d characters.")),
+            no_markup,
+        ],
+        render_kw={"autocomplete": "given-name"},
+    )
+    email = EmailField(
+        _l("Email"),
+        validators=[
+            DataRequired(_l("Please enter your email address.")),
+            Length(max=254, message=_l("Please use at most %(max)d characters.")),
+            Email(message=_l("Please enter a valid email address, like name@example.org.")),
+        ],
+        render_kw={"autocomplete": "email", "inputmode": "email"},
+    )
+    website = StringField(_l("Leave this field empty"))
+    source = StringField(validators=[Optional(), Length(max=64)])

@@ -11,6 +11,7 @@ from campaigns.models import ActionKind, StoryConsent
 from campaigns.public import bp
 from campaigns.public.forms import (
     ConfirmForm,
+    FollowForm,
     LetterForm,
     PledgeForm,
     RsvpForm,
@@ -23,6 +24,7 @@ from campaigns.services import (
     confirmation,
     directory,
     events,
+    follows,
     letters,
     stories,
     subscriptions,
@@ -41,8 +43,41 @@ def index():
 @bp.get("/c/<slug>")
 def campaign(slug: str):
     item = action_service.public_campaign_or_404(slug)
-    return render_template(
-        "public/campaign.html", campaign=item, **action_service.campaign_page(item)
+    form = FollowForm(source=request.args.get("source", "")[:64])
+    return _render_campaign(item, form)
+
+
+@bp.post("/c/<slug>/follow")
+def follow_campaign(slug: str):
+    item = action_service.public_campaign_or_404(slug)
+    form = FollowForm()
+    if not item.is_live:
+        return _render_campaign(item, form, status=410)
+    if not form.validate_on_submit():
+        return _render_campaign(item, form, status=422)
+    if not form.website.data:  # the honeypot: a bot is shown success and nothing is stored
+        follows.follow(
+            item,
+            follows.Follower(
+                email=form.email.data.strip(),
+                name=form.name.data.strip(),
+                locale=str(get_locale()),
+                source=form.source.data or "",
+            ),
+        )
+    return redirect(url_for("public.campaign", slug=slug, following="yes"))
+
+
+def _render_campaign(item, form, status: int = 200):
+    return (
+        render_template(
+            "public/campaign.html",
+            campaign=item,
+            form=form,
+            following=request.args.get("following") == "yes",
+            **action_service.campaign_page(item),
+        ),
+        status,
     )
 
 
@@ -200,6 +235,23 @@ def unsubscribe_submit(token: str):
         return render_template("public/unsubscribe.html", invalid=True), 404
     subscriptions.unsubscribe(supporter)
     return render_template("public/unsubscribe.html", supporter=supporter, done=True)
+
+
+@bp.get("/media/<name>")
+def media(name: str):
+    """An uploaded share image; the name is random and checked against the form we give."""
+    from flask import send_file
+
+    from campaigns.services.uploads import path_of
+
+    found = path_of(name)
+    if found is None:
+        abort(404)
+    path, mimetype = found
+    response = send_file(path, mimetype=mimetype, max_age=7 * 24 * 3600)
+    # The image is shown by social sites' crawlers and in partner pages.
+    response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
+    return response
 
 
 @bp.get("/lang/<code>")

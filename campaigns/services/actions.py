@@ -230,6 +230,11 @@ def action_page(act: Action) -> dict:
         "progress": Progress(total, act.goal),
         "recent": recent_signers(act),
         "content": act.content(),
+        # Absolute, from PUBLIC_URL: crawlers of link previews need full addresses.
+        "page_url": external_url("public.action", slug=act.slug),
+        "share_image_url": (
+            external_url("public.media", name=act.share_image) if act.share_image else None
+        ),
     }
 
 

@@ -31,7 +31,9 @@ def test_pledging_counts_once_and_sends_a_confirmation(app, client, csrf, pledge
     """Pledging twice with the same address is one pledge; the email asks to confirm it."""
     first = post(client, csrf, pledge_slug, email="ana@example.org", source="flyer")
     assert first.headers["Location"].endswith(f"/a/{pledge_slug}/thanks?signed=new")
-    assert "Thank you for pledging!" in client.get(first.headers["Location"]).get_data(True)
+    thanks = client.get(first.headers["Location"]).get_data(as_text=True)
+    assert "Thank you for pledging!" in thanks
+    assert "Ask others to join" in thanks and "https://wa.me/?text=" in thanks
     again = post(client, csrf, pledge_slug, email="ANA@example.org")
     assert "You have already pledged" in client.get(again.headers["Location"]).get_data(True)
     run_jobs()
