@@ -71,17 +71,17 @@ def rsvp(action, signer: Signer, shift_ids: list[int]) -> RsvpOutcome:
     the submission. Someone who already RSVPed is added to the shifts they were not in yet.
     """
     wanted = _valid_shift_ids(action.id, shift_ids)
-    outcome = RsvpOutcome(result=None)  # type: ignore[arg-type]
+    placed: dict[int, RsvpStatus] = {}
 
     def place_new(submission_id: int):
-        outcome.placed = _place(submission_id, wanted)
+        placed.update(_place(submission_id, wanted))
         return None
 
-    outcome.result = sign(action, signer, on_created=place_new)
-    if not outcome.result.created:
-        outcome.placed = _place(outcome.result.submission_id, wanted)
+    result = sign(action, signer, on_created=place_new)
+    if not result.created:
+        placed.update(_place(result.submission_id, wanted))
         db.session.commit()
-    return outcome
+    return RsvpOutcome(result, placed)
 
 
 def _valid_shift_ids(action_id: int, shift_ids: list[int]) -> list[int]:
