@@ -23,7 +23,7 @@ HSTS = "max-age=31536000; includeSubDomains"
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=()"
 # Public pages that follow a supporter's own action, and say what they just did. Pages reached
 # through a token in the path (confirm, unsubscribe) are caught by `_has_token`.
-PERSONAL_PAGES = frozenset({"public.thanks"})
+PERSONAL_PAGES = frozenset({"public.thanks", "public.embed_thanks"})
 
 _EMBEDDABLE = "_campaigns_embeddable"
 

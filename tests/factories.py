@@ -180,3 +180,52 @@ def make_council_letter(write_to_all: bool = False) -> Action:
     settings.write_to_all_districts = write_to_all
     db.session.commit()
     return action
+
+
+def make_action(kind: ActionKind, campaign: Campaign | None = None, **overrides) -> Action:
+    """A pledge, event or story action with an English text (and Spanish with `title_es`)."""
+    n = next(_seq)
+    campaign = campaign or make_campaign()
+    title_es = overrides.pop("title_es", None)
+    values = {
+        "campaign_id": campaign.id,
+        "kind": kind,
+        "slug": f"{kind.value}-{n}",
+        "goal": 100,
+        "requires_confirmation": False,
+    }
+    values.update(overrides)
+    action = Action(**values)
+    action.translations.append(
+        ActionTranslation(locale="en", title=f"{kind.value.title()} {n}", body="Stand with us.")
+    )
+    if title_es:
+        action.translations.append(
+            ActionTranslation(locale="es", title=title_es, body="Acompáñanos.")
+        )
+    db.session.add(action)
+    db.session.commit()
+    return action
+
+
+def make_event(campaign: Campaign | None = None, shifts=((2, 5),), **overrides) -> Action:
+    """An event with one shift per (capacity, days from now) pair, each 3 hours long."""
+    from datetime import timedelta
+
+    from campaigns.models import Shift
+
+    action = make_action(ActionKind.event, campaign, **overrides)
+    start = utcnow().replace(minute=0, second=0, microsecond=0)
+    for index, (capacity, days) in enumerate(shifts):
+        starts_at = start + timedelta(days=days, hours=index)
+        db.session.add(
+            Shift(
+                action_id=action.id,
+                starts_at=starts_at,
+                ends_at=starts_at + timedelta(hours=3),
+                capacity=capacity,
+                place=f"Gate {index + 1}, Acme warehouse",
+            )
+        )
+    db.session.commit()
+    return action

@@ -6,12 +6,15 @@ from campaigns.models.audit import AuditEvent
 from campaigns.models.campaign import Campaign, CampaignStatus
 from campaigns.models.counts import ActionHourlyCount
 from campaigns.models.directory import Directory, PostcodeDistrict
+from campaigns.models.event import Rsvp, RsvpStatus, Shift
+from campaigns.models.follow import CampaignUpdate, Follow
 from campaigns.models.invitation import Invitation, InvitationStatus
 from campaigns.models.letter import LetterSettings, LetterTemplate
 from campaigns.models.message import FINAL_STATUSES, Message, MessageStatus
 from campaigns.models.organization import Organization
 from campaigns.models.outbox import OutboxEmail
 from campaigns.models.provider_event import ProviderEvent
+from campaigns.models.story import Story, StoryConsent, StoryStatus
 from campaigns.models.submission import Submission
 from campaigns.models.supporter import Supporter
 from campaigns.models.target import ActionTarget, Target
@@ -30,6 +33,8 @@ __all__ = [
     "ActionTranslation",
     "AuditEvent",
     "Campaign",
+    "CampaignUpdate",
+    "Follow",
     "CampaignStatus",
     "Directory",
     "Invitation",
@@ -41,6 +46,12 @@ __all__ = [
     "RecoveryCode",
     "ProviderEvent",
     "Role",
+    "Rsvp",
+    "RsvpStatus",
+    "Shift",
+    "Story",
+    "StoryConsent",
+    "StoryStatus",
     "Submission",
     "Supporter",
     "Target",

@@ -36,6 +36,9 @@ class Action(db.Model):
     requires_confirmation: Mapped[bool] = mapped_column(Boolean, default=True)
     show_recent_signers: Mapped[bool] = mapped_column(Boolean, default=True)
     default_locale: Mapped[str] = mapped_column(String(8), default="en")
+    # The picture shown when the action is shared (Open Graph): a file name in the instance
+    # folder's uploads, uploaded by an organizer; empty for none.
+    share_image: Mapped[str] = mapped_column(String(100), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     campaign: Mapped[Campaign] = relationship(back_populates="actions")

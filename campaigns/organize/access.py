@@ -18,6 +18,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "view": frozenset(Role),
     "edit_campaigns": frozenset({Role.owner, Role.organizer}),
     "read_outbox": frozenset({Role.owner, Role.organizer, Role.staff}),
+    # Names and emails of people (an event's roster): not for viewers.
+    "read_supporters": frozenset({Role.owner, Role.organizer, Role.staff}),
     "manage_members": frozenset({Role.owner}),
     "read_audit": frozenset({Role.owner}),
 }

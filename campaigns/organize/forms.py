@@ -209,3 +209,89 @@ class DirectoryUploadForm(FlaskForm):
             self.file_format.errors.append("That format does not hold that kind of data.")
             valid = False
         return valid
+
+
+class PledgeForm(PetitionForm):
+    goal = IntegerField("Pledge goal", validators=[Optional(), NumberRange(min=1, max=100_000_000)])
+    requires_confirmation = BooleanField(
+        "Count a pledge only once its email is confirmed", default=True
+    )
+    show_recent_signers = BooleanField(
+        "Show recent pledges who chose to be shown (first name, initial, city)", default=True
+    )
+    body_en = TextAreaField(
+        'Pledge text (English), e.g. "I pledge to…"',
+        validators=[DataRequired(), Length(max=20000)],
+    )
+    body_es = TextAreaField("Pledge text (Spanish)", validators=[Optional(), Length(max=20000)])
+
+
+class EventForm(PetitionForm):
+    goal = IntegerField("RSVP goal", validators=[Optional(), NumberRange(min=1, max=100_000_000)])
+    requires_confirmation = BooleanField(
+        "Count an RSVP only once its email is confirmed", default=False
+    )
+    show_recent_signers = None  # who comes to an event is never listed publicly
+    body_en = TextAreaField(
+        "What the event is (English)", validators=[DataRequired(), Length(max=20000)]
+    )
+    body_es = TextAreaField(
+        "What the event is (Spanish)", validators=[Optional(), Length(max=20000)]
+    )
+    shifts = TextAreaField(
+        "Shifts",
+        validators=[DataRequired("Add at least one shift."), Length(max=20000)],
+        description=(
+            "One a line: start, end, capacity, place or https link, with times in UTC, "
+            "e.g. 2026-12-01 06:00, 2026-12-01 10:00, 12, Gate 3 of the Acme warehouse."
+        ),
+    )
+
+
+class StoryActionForm(PetitionForm):
+    goal = IntegerField("Story goal", validators=[Optional(), NumberRange(min=1, max=100_000_000)])
+    requires_confirmation = BooleanField(
+        "Count a story only once its email is confirmed", default=False
+    )
+    show_recent_signers = None
+    body_en = TextAreaField(
+        "What to write about (English)", validators=[DataRequired(), Length(max=20000)]
+    )
+    body_es = TextAreaField(
+        "What to write about (Spanish)", validators=[Optional(), Length(max=20000)]
+    )
+
+
+class StoryEditForm(FlaskForm):
+    """Approve (with the text as edited) or reject one story."""
+
+    text = TextAreaField("Text to publish", validators=[DataRequired(), Length(max=5000)])
+    decision = SelectField(
+        "Decision",
+        choices=[SelectChoice("approve", "Approve"), SelectChoice("reject", "Reject")],
+    )
+
+
+class UpdateForm(FlaskForm):
+    """News for a campaign's followers, in English and (optionally) Spanish."""
+
+    subject_en = StringField("Subject (English)", validators=[DataRequired(), Length(max=200)])
+    body_en = TextAreaField("Message (English)", validators=[DataRequired(), Length(max=20000)])
+    subject_es = StringField("Subject (Spanish)", validators=[Optional(), Length(max=200)])
+    body_es = TextAreaField("Message (Spanish)", validators=[Optional(), Length(max=20000)])
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        # Spanish followers get English where the Spanish is missing, never half of each.
+        if bool(self.subject_es.data) != bool(self.body_es.data):
+            self.body_es.errors.append("Write both the Spanish subject and message, or neither.")
+            valid = False
+        return valid
+
+
+class ShareImageForm(FlaskForm):
+    image = FileField(
+        "Share image",
+        validators=[FileRequired("Choose an image file.")],
+        description="PNG or JPEG, at most 2 MB; 1200 × 630 pixels looks best in previews.",
+    )

@@ -149,7 +149,9 @@ def edit_action(action_id: int):
         return _edit_petition(action)
     if action.kind == ActionKind.letter:
         return _edit_letter(action)
-    abort(404)
+    from campaigns.organize.action_routes import edit_other_action
+
+    return edit_other_action(action)
 
 
 def _edit_petition(petition):

@@ -2,4 +2,8 @@ from flask import Blueprint
 
 bp = Blueprint("public", __name__)
 
-from campaigns.public import routes  # noqa: E402,F401  (routes attach themselves to bp)
+from campaigns.public import (  # noqa: E402,F401  (routes attach themselves to bp)
+    embed_routes,
+    event_routes,
+    routes,
+)

@@ -6,8 +6,17 @@ import re
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    RadioField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
 # Names may hold any letter, apostrophes, hyphens, spaces, dots; never markup.
 NO_MARKUP = re.compile(r"^[^<>{}\[\]\\]*$")
@@ -118,3 +127,80 @@ class LetterForm(SignForm):
             Length(max=20000, message=_l("Please use at most %(max)d characters.")),
         ],
     )
+
+
+class PledgeForm(SignForm):
+    """A pledge is signed like a petition; only the words around it differ."""
+
+    comment = TextAreaField(
+        _l("Why are you pledging? (optional)"),
+        validators=[
+            Optional(),
+            Length(max=1000, message=_l("Please use at most %(max)d characters.")),
+        ],
+    )
+    show_name = BooleanField(_l("Show my first name, initial and city in the list of pledges"))
+
+
+class RsvpForm(SignForm):
+    """An RSVP: the person's details and the shifts they come to (choices set per event)."""
+
+    comment = None
+    show_name = None  # who comes to a picket is never listed publicly
+    shifts = SelectMultipleField(
+        _l("Which shifts will you come to?"),
+        coerce=int,
+        choices=[],
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+        validators=[DataRequired(_l("Please choose at least one shift."))],
+        validate_choice=False,  # checked against the event's shifts by the service
+    )
+
+
+class StoryForm(SignForm):
+    """A story: the person's details (never published as such), the story and consent."""
+
+    comment = None
+    show_name = None
+    story = TextAreaField(
+        _l("Your story"),
+        validators=[
+            DataRequired(_l("Please write your story.")),
+            Length(max=5000, message=_l("Please use at most %(max)d characters.")),
+        ],
+    )
+    consent = RadioField(
+        _l("May we publish your story?"),
+        choices=[
+            SelectChoice("name_city", _l("Yes, with my first name and city")),
+            SelectChoice("anonymous", _l("Yes, without my name")),
+            SelectChoice("private", _l("No, it is only for the organizers")),
+        ],
+        validators=[DataRequired(_l("Please choose whether we may publish your story."))],
+    )
+
+
+class FollowForm(FlaskForm):
+    """Get notified about a campaign: a name and an email address."""
+
+    name = StringField(
+        _l("First name"),
+        validators=[
+            DataRequired(_l("Please enter your first name.")),
+            Length(max=100, message=_l("Please use at most %(max)d characters.")),
+            no_markup,
+        ],
+        render_kw={"autocomplete": "given-name"},
+    )
+    email = EmailField(
+        _l("Email"),
+        validators=[
+            DataRequired(_l("Please enter your email address.")),
+            Length(max=254, message=_l("Please use at most %(max)d characters.")),
+            Email(message=_l("Please enter a valid email address, like name@example.org.")),
+        ],
+        render_kw={"autocomplete": "email", "inputmode": "email"},
+    )
+    website = StringField(_l("Leave this field empty"))
+    source = StringField(validators=[Optional(), Length(max=64)])

@@ -4,21 +4,81 @@ from __future__ import annotations
 
 from flask import abort, current_app, redirect, render_template, request, session, url_for
 from flask_babel import get_locale, gettext
+from wtforms.fields.choices import SelectChoice
 
 from campaigns.extensions import csrf
-from campaigns.models import ActionKind
+from campaigns.models import ActionKind, StoryConsent
 from campaigns.public import bp
-from campaigns.public.forms import ConfirmForm, LetterForm, SignForm, UnsubscribeForm
+from campaigns.public.forms import (
+    ConfirmForm,
+    FollowForm,
+    LetterForm,
+    PledgeForm,
+    RsvpForm,
+    SignForm,
+    StoryForm,
+    UnsubscribeForm,
+)
 from campaigns.services import actions as action_service
-from campaigns.services import confirmation, directory, letters, subscriptions
+from campaigns.services import (
+    confirmation,
+    directory,
+    events,
+    follows,
+    letters,
+    stories,
+    subscriptions,
+)
 from campaigns.services.signing import ActionClosed, Signer, sign
 
 
 @bp.get("/")
 def index():
     page = request.args.get("page", 1, type=int)
-    listing = action_service.live_campaigns(page=max(page, 1))
-    return render_template("public/index.html", listing=listing)
+    filters = action_service.CampaignFilters.from_args(request.args)
+    listing = action_service.live_campaigns(page=max(page, 1), filters=filters)
+    return render_template("public/index.html", listing=listing, kinds=list(ActionKind))
+
+
+@bp.get("/c/<slug>")
+def campaign(slug: str):
+    item = action_service.public_campaign_or_404(slug)
+    form = FollowForm(source=request.args.get("source", "")[:64])
+    return _render_campaign(item, form)
+
+
+@bp.post("/c/<slug>/follow")
+def follow_campaign(slug: str):
+    item = action_service.public_campaign_or_404(slug)
+    form = FollowForm()
+    if not item.is_live:
+        return _render_campaign(item, form, status=410)
+    if not form.validate_on_submit():
+        return _render_campaign(item, form, status=422)
+    if not form.website.data:  # the honeypot: a bot is shown success and nothing is stored
+        follows.follow(
+            item,
+            follows.Follower(
+                email=form.email.data.strip(),
+                name=form.name.data.strip(),
+                locale=str(get_locale()),
+                source=form.source.data or "",
+            ),
+        )
+    return redirect(url_for("public.campaign", slug=slug, following="yes"))
+
+
+def _render_campaign(item, form, status: int = 200):
+    return (
+        render_template(
+            "public/campaign.html",
+            campaign=item,
+            form=form,
+            following=request.args.get("following") == "yes",
+            **action_service.campaign_page(item),
+        ),
+        status,
+    )
 
 
 @bp.get("/a/<slug>")
@@ -40,9 +100,19 @@ def sign_action(slug: str):
     if not ref.is_live:
         act = action_service.public_action_or_404(slug)
         return _render_action(act, _form_for(act), status=410)
-    form = LetterForm() if ref.kind == ActionKind.letter else SignForm()
+    form = form_class(ref.kind)()
+    return take_action(ref, form, _render_action, "public.thanks")
+
+
+def take_action(ref, form: SignForm, render, thanks_endpoint: str, source: str | None = None):
+    """Validate `form` and record the action of any kind; the page and its embed share it.
+
+    `render(action, form, status)` shows the form again; `source`, if given, overrides the
+    form's (an embed records its partner).
+    """
+    slug = ref.slug
     if not form.validate_on_submit():
-        return _render_action(action_service.public_action_or_404(slug), form, status=422)
+        return render(action_service.public_action_or_404(slug), form, status=422)
     form.strip()
     if form.is_bot():
         # Show what a person would see, store nothing: bots learn nothing from the response.
@@ -57,32 +127,43 @@ def sign_action(slug: str):
         comment=(form.comment.data or "").strip() if form.comment else "",
         show_name=form.show_name.data if form.show_name else False,
         subscribe=form.subscribe.data,
-        source=form.source.data or "",
+        source=(source if source is not None else form.source.data or "")[:64],
         locale=str(get_locale()),
     )
+    extra = {}
     try:
         if ref.kind == ActionKind.letter:
             act = action_service.public_action_or_404(slug)
             edit = letters.Letter(form.subject.data.strip(), form.body.data.strip())
             districts = request.form.getlist("district") or None
             result = letters.send_letter(act, signer, edit, districts)
+        elif ref.kind == ActionKind.event:
+            outcome = events.rsvp(ref, signer, form.shifts.data)
+            result = outcome.result
+            extra["rsvp"] = events.thanks_token(result.submission_id)
+        elif ref.kind == ActionKind.story:
+            consent = StoryConsent(form.consent.data)
+            result = stories.submit(ref, signer, form.story.data.strip(), consent)
         else:
             result = sign(ref, signer)
     except ActionClosed:
         act = action_service.public_action_or_404(slug)
-        return _render_action(act, _form_for(act), status=410)
+        return render(act, _form_for(act), status=410)
+    except events.ShiftChoiceError:
+        form.shifts.errors = [gettext("Please choose among the shifts listed.")]
+        return render(action_service.public_action_or_404(slug), form, status=422)
     except letters.DistrictChoiceNeeded:
         form.form_errors.append(
             gettext("Your ZIP code is in more than one district: choose yours.")
         )
-        return _render_action(action_service.public_action_or_404(slug), form, status=422)
+        return render(action_service.public_action_or_404(slug), form, status=422)
     except letters.LetterError as exc:
         form.form_errors.append(str(exc))
-        return _render_action(action_service.public_action_or_404(slug), form, status=422)
+        return render(action_service.public_action_or_404(slug), form, status=422)
     # Said in the URL, not the session: nothing here is secret, and the thank-you page then
     # works where cookies do not (a form embedded in a partner's page).
     return redirect(
-        url_for("public.thanks", slug=slug, signed="new" if result.created else "again")
+        url_for(thanks_endpoint, slug=slug, signed="new" if result.created else "again", **extra)
     )
 
 
@@ -97,7 +178,18 @@ def thanks(slug: str):
         action=act,
         created=signed == "new",
         share=action_service.share_links(act),
+        rsvps=rsvps_for_thanks(act),
     )
+
+
+def rsvps_for_thanks(act) -> list[tuple]:
+    """An event's thank-you page lists the person's RSVPs, named by a token in the URL."""
+    if act.kind != ActionKind.event or not request.args.get("rsvp"):
+        return []
+    submission = events.submission_for_thanks(request.args["rsvp"])
+    if submission is None or submission.action_id != act.id:
+        return []
+    return [(row, events.calendar_token(row)) for row in events.rsvps_of_submission(submission.id)]
 
 
 @bp.get("/a/<slug>/confirm/<token>")
@@ -145,6 +237,23 @@ def unsubscribe_submit(token: str):
     return render_template("public/unsubscribe.html", supporter=supporter, done=True)
 
 
+@bp.get("/media/<name>")
+def media(name: str):
+    """An uploaded share image; the name is random and checked against the form we give."""
+    from flask import send_file
+
+    from campaigns.services.uploads import path_of
+
+    found = path_of(name)
+    if found is None:
+        abort(404)
+    path, mimetype = found
+    response = send_file(path, mimetype=mimetype, max_age=7 * 24 * 3600)
+    # The image is shown by social sites' crawlers and in partner pages.
+    response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
+    return response
+
+
 @bp.get("/lang/<code>")
 def set_language(code: str):
     if code in current_app.config["LANGUAGES"]:
@@ -178,13 +287,38 @@ def _letter_view(act, form) -> dict:
     return view
 
 
+FORMS = {
+    ActionKind.petition: SignForm,
+    ActionKind.letter: LetterForm,
+    ActionKind.pledge: PledgeForm,
+    ActionKind.event: RsvpForm,
+    ActionKind.story: StoryForm,
+}
+
+
+def form_class(kind: ActionKind) -> type[SignForm]:
+    return FORMS[kind]
+
+
 def _form_for(act, **kwargs) -> SignForm:
-    return LetterForm(**kwargs) if act.kind == ActionKind.letter else SignForm(**kwargs)
+    return form_class(act.kind)(**kwargs)
+
+
+def action_view(act, form: SignForm) -> dict:
+    """What an action's page (or its embed) shows besides the form."""
+    view = action_service.action_page(act)
+    if act.kind == ActionKind.event:
+        view["shifts"] = events.shift_choices(act)
+        form.shifts.choices = [SelectChoice(s.id, "") for s, _ in view["shifts"]]
+    if act.kind == ActionKind.story:
+        view["stories"] = stories.published_stories(act)
+    return view
 
 
 def _render_action(act, form: SignForm, status: int = 200):
-    view = action_service.action_page(act)
     if act.kind == ActionKind.letter:
+        view = action_service.action_page(act)
         view.update(_letter_view(act, form))
         return render_template("public/letter.html", action=act, form=form, **view), status
+    view = action_view(act, form)
     return render_template("public/action.html", action=act, form=form, **view), status

@@ -12,7 +12,15 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import selectinload
 
 from campaigns.extensions import db
-from campaigns.models import Action, ActionKind, Campaign, CampaignStatus, Submission
+from campaigns.models import (
+    Action,
+    ActionKind,
+    ActionTranslation,
+    Campaign,
+    CampaignStatus,
+    Organization,
+    Submission,
+)
 from campaigns.services import counts
 from campaigns.urls import external_url
 
@@ -96,8 +104,31 @@ def action_ref_or_404(slug: str) -> ActionRef:
     return ref
 
 
-def live_campaigns(page: int = 1):
+@dataclass
+class CampaignFilters:
+    """The index's filters, each empty for "any"."""
+
+    kind: str = ""
+    organization: str = ""  # organization slug
+    language: str = ""
+
+    @classmethod
+    def from_args(cls, args) -> CampaignFilters:
+        kind = args.get("kind", "")
+        language = args.get("language", "")
+        return cls(
+            kind=kind if kind in ActionKind.__members__ else "",
+            organization=args.get("organization", "")[:80],
+            language=language if language in current_app.config["LANGUAGES"] else "",
+        )
+
+    def as_args(self) -> dict[str, str]:
+        return {k: v for k, v in vars(self).items() if v}
+
+
+def live_campaigns(page: int = 1, filters: CampaignFilters | None = None):
     """Live campaigns, newest first, a page at a time, with each action's public total."""
+    filters = filters or CampaignFilters()
     query = (
         select(Campaign)
         .where(Campaign.status == CampaignStatus.live)
@@ -107,15 +138,67 @@ def live_campaigns(page: int = 1):
         )
         .order_by(Campaign.published_at.desc(), Campaign.id.desc())
     )
+    if filters.kind:
+        query = query.where(Campaign.actions.any(Action.kind == ActionKind(filters.kind)))
+    if filters.organization:
+        query = query.where(Campaign.organization.has(Organization.slug == filters.organization))
+    if filters.language:
+        query = query.where(
+            Campaign.actions.any(
+                Action.translations.any(ActionTranslation.locale == filters.language)
+            )
+        )
     pagination = db.paginate(query, page=page, per_page=PER_PAGE, error_out=False)
-    action_ids = [a.id for c in pagination.items for a in c.actions]
-    totals = counts.for_actions(action_ids)
-    progress = {
-        a.id: Progress(totals[a.id].counted(a.requires_confirmation), a.goal)
-        for c in pagination.items
-        for a in c.actions
+    return {
+        "pagination": pagination,
+        "progress": progress_of([a for c in pagination.items for a in c.actions]),
+        "filters": filters,
+        "organizations": _live_organizations(),
     }
-    return {"pagination": pagination, "progress": progress}
+
+
+def _live_organizations() -> list[Organization]:
+    return list(
+        db.session.scalars(
+            select(Organization)
+            .where(
+                Organization.id.in_(
+                    select(Campaign.organization_id).where(Campaign.status == CampaignStatus.live)
+                )
+            )
+            .order_by(Organization.name)
+        )
+    )
+
+
+def progress_of(actions: list[Action]) -> dict[int, Progress]:
+    totals = counts.for_actions([a.id for a in actions])
+    return {a.id: Progress(totals[a.id].counted(a.requires_confirmation), a.goal) for a in actions}
+
+
+def public_campaign_or_404(slug: str) -> Campaign:
+    """A live or closed campaign with its actions; drafts do not exist for the public."""
+    campaign = db.session.scalars(
+        select(Campaign)
+        .where(Campaign.slug == slug)
+        .options(
+            selectinload(Campaign.actions).selectinload(Action.translations),
+            selectinload(Campaign.organization),
+        )
+    ).first()
+    if campaign is None or campaign.status == CampaignStatus.draft:
+        abort(404)
+    return campaign
+
+
+def campaign_page(campaign: Campaign) -> dict:
+    """Every action of the campaign with its count, and the stories approved for publication."""
+    from campaigns.services.stories import published_stories
+
+    stories = {
+        a.id: published_stories(a, limit=5) for a in campaign.actions if a.kind == ActionKind.story
+    }
+    return {"progress": progress_of(list(campaign.actions)), "stories": stories}
 
 
 def recent_signers(act: Action, limit: int = RECENT_SIGNERS) -> list[dict]:
@@ -147,6 +230,11 @@ def action_page(act: Action) -> dict:
         "progress": Progress(total, act.goal),
         "recent": recent_signers(act),
         "content": act.content(),
+        # Absolute, from PUBLIC_URL: crawlers of link previews need full addresses.
+        "page_url": external_url("public.action", slug=act.slug),
+        "share_image_url": (
+            external_url("public.media", name=act.share_image) if act.share_image else None
+        ),
     }
 
 

@@ -128,11 +128,13 @@ def save_petition(
     show_recent_signers: bool = True,
     slug: str = "",
     petition: Action | None = None,
+    kind: ActionKind = ActionKind.petition,
 ) -> Action:
-    """Create the campaign's petition, or update `petition`, with its text per language."""
+    """Create an action of `kind` (a petition; pledges, events and stories are saved the same
+    way), or update `petition`, with its text per language."""
     english = next((c for c in contents if c.title), None)
     titled = english.title if english else None
-    petition = prepare_action(campaign, ActionKind.petition, titled, slug, petition)
+    petition = prepare_action(campaign, kind, titled, slug, petition)
     petition.goal = goal
     petition.requires_confirmation = requires_confirmation
     petition.show_recent_signers = show_recent_signers

@@ -36,8 +36,21 @@ def confirmation_email(submission: Submission) -> EmailMessage:
                 "public.unsubscribe", token=unsubscribe_token(supporter)
             ),
         }
+        if action.kind == ActionKind.event:
+            from campaigns.services import events
+            from campaigns.services.event_mail import rsvp_links
+
+            context["rsvps"] = [
+                (row, rsvp_links(row)) for row in events.rsvps_of_submission(submission.id)
+            ]
         if action.kind == ActionKind.letter:
             subject = gettext("Confirm to send your letter: %(title)s", title=context["title"])
+        elif action.kind == ActionKind.pledge:
+            subject = gettext("Please confirm your pledge: %(title)s", title=context["title"])
+        elif action.kind == ActionKind.event:
+            subject = gettext("Your RSVP: %(title)s", title=context["title"])
+        elif action.kind == ActionKind.story:
+            subject = gettext("Please confirm your story: %(title)s", title=context["title"])
         else:
             subject = gettext("Please confirm your signature: %(title)s", title=context["title"])
         text = render_template("email/confirm_signature.txt", **context)

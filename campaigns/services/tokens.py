@@ -7,6 +7,10 @@ from itsdangerous import BadData, URLSafeTimedSerializer
 
 CONFIRM = "confirm-submission"
 UNSUBSCRIBE = "unsubscribe-supporter"
+CANCEL_RSVP = "cancel-rsvp"
+RSVP_CALENDAR = "rsvp-calendar"
+RSVP_THANKS = "rsvp-thanks"
+EMBED_FORM = "embed-form"
 
 
 class InvalidToken(Exception):
