@@ -15,6 +15,7 @@ from campaigns.models.provider_event import ProviderEvent
 from campaigns.models.submission import Submission
 from campaigns.models.supporter import Supporter
 from campaigns.models.target import ActionTarget, Target
+from campaigns.models.tracking import Milestone, PetitionDelivery
 from campaigns.models.user import Membership, RecoveryCode, Role, User
 
 __all__ = [
@@ -35,8 +36,10 @@ __all__ = [
     "Invitation",
     "InvitationStatus",
     "Membership",
+    "Milestone",
     "Organization",
     "OutboxEmail",
+    "PetitionDelivery",
     "PostcodeDistrict",
     "RecoveryCode",
     "ProviderEvent",

@@ -51,6 +51,9 @@ class Submission(db.Model):
     )
     comment: Mapped[str] = mapped_column(Text, default="")
     source: Mapped[str] = mapped_column(String(64), default="")
+    # The host of the page that sent the supporter to the action ("facebook.com"), never the
+    # full address: a path or query can name a person or a private group.
+    referrer: Mapped[str] = mapped_column(String(253), default="", server_default="")
     # The supporter's choice to appear in the public list as "Maria G., Oakland".
     show_name: Mapped[bool] = mapped_column(Boolean, default=False)
     locale: Mapped[str] = mapped_column(String(8), default="en")

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, redirect, render_template, request, session, url_for
+from flask import (
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import get_locale, gettext
 
 from campaigns.extensions import csrf
@@ -12,6 +21,7 @@ from campaigns.public.forms import ConfirmForm, LetterForm, SignForm, Unsubscrib
 from campaigns.services import actions as action_service
 from campaigns.services import confirmation, directory, letters, subscriptions
 from campaigns.services.signing import ActionClosed, Signer, sign
+from campaigns.services.sources import referrer_host
 
 
 @bp.get("/")
@@ -24,7 +34,7 @@ def index():
 @bp.get("/a/<slug>")
 def action(slug: str):
     act = action_service.public_action_or_404(slug)
-    form = _form_for(act, source=request.args.get("source", "")[:64])
+    form = _form_for(act, source=request.args.get("source", "")[:64], referrer=_outside_referrer())
     if act.kind == ActionKind.letter:
         template = letters.template_for(act, str(get_locale()))
         if template is not None:
@@ -58,6 +68,7 @@ def sign_action(slug: str):
         show_name=form.show_name.data if form.show_name else False,
         subscribe=form.subscribe.data,
         source=form.source.data or "",
+        referrer=referrer_host(form.referrer.data) or _outside_referrer(),
         locale=str(get_locale()),
     )
     try:
@@ -84,6 +95,23 @@ def sign_action(slug: str):
     return redirect(
         url_for("public.thanks", slug=slug, signed="new" if result.created else "again")
     )
+
+
+@bp.get("/a/<slug>/count.json")
+def count_json(slug: str):
+    """The public count for widgets and partner sites, cacheable by browsers and proxies.
+
+    It reads neither the session nor the language, so no cookie is set and the response is
+    the same for everyone: `Cache-Control: public` is safe (campaigns.headers would send
+    no-store for a response that set a cookie). The ETag changes with the count and goal
+    only, so a poll within the same count answers 304 with no body.
+    """
+    figures = action_service.public_count_json(slug)
+    response = jsonify(figures)
+    response.cache_control.public = True
+    response.cache_control.max_age = current_app.config["COUNT_JSON_MAX_AGE"]
+    response.set_etag(f"{figures['count']}-{figures['goal']}", weak=True)
+    return response.make_conditional(request)
 
 
 @bp.get("/a/<slug>/thanks")
@@ -176,6 +204,14 @@ def _letter_view(act, form) -> dict:
     except letters.LetterError:
         view["recipients"] = []
     return view
+
+
+def _outside_referrer() -> str:
+    """The host of the Referer when it is another site's: on a GET of the action page, the
+    site that linked to it; on a POST, a partner's page embedding the form. Our own pages
+    are no source. Browsers send only the origin across sites by default anyway."""
+    host = referrer_host(request.referrer)
+    return "" if host == referrer_host(f"//{request.host.split(':')[0]}") else host
 
 
 def _form_for(act, **kwargs) -> SignForm:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from urllib.parse import quote
 
 from flask import abort, current_app
@@ -12,7 +13,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import selectinload
 
 from campaigns.extensions import db
-from campaigns.models import Action, ActionKind, Campaign, CampaignStatus, Submission
+from campaigns.models import Action, ActionKind, Campaign, CampaignStatus, Submission, utcnow
 from campaigns.services import counts
 from campaigns.urls import external_url
 
@@ -142,10 +143,11 @@ def recent_signers(act: Action, limit: int = RECENT_SIGNERS) -> list[dict]:
 
 
 def action_page(act: Action) -> dict:
-    total = counts.public_total(act)
+    public = public_counts(act)
     return {
-        "progress": Progress(total, act.goal),
-        "recent": recent_signers(act),
+        "progress": Progress(public.total, act.goal),
+        "recent": public.recent,
+        "milestone": public.milestone,
         "content": act.content(),
     }
 
@@ -162,3 +164,78 @@ def share_links(act: Action) -> dict[str, str]:
         "facebook": f"https://www.facebook.com/sharer/sharer.php?u={quote(url, safe='')}",
         "x": f"https://x.com/intent/post?text={quote(text)}&url={quote(url, safe='')}",
     }
+
+
+@dataclass(frozen=True)
+class PublicCounts:
+    """What any visitor sees of an action's progress, as of `read_at`."""
+
+    total: int
+    goal: int | None
+    recent: list[dict]
+    milestone: dict | None
+    read_at: datetime
+
+
+def public_counts(act: Action) -> PublicCounts:
+    """The action's public total, recent signers and last announced milestone.
+
+    Kept per web process for PUBLIC_COUNT_CACHE_SECONDS: counts trail signing by a tally
+    anyway, and a petition page shared to a million people then reads the database once every
+    few seconds per process instead of on every view.
+    """
+    seconds = current_app.config["PUBLIC_COUNT_CACHE_SECONDS"]
+    cache = current_app.extensions.setdefault("campaigns.public_counts", {})
+    now = time.monotonic()
+    hit = cache.get(act.id)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    from campaigns.services import milestones
+
+    value = PublicCounts(
+        total=counts.public_total(act),
+        goal=act.goal,
+        recent=recent_signers(act),
+        milestone=milestones.announced(act),
+        read_at=utcnow(),
+    )
+    if seconds > 0:
+        if len(cache) >= REF_CACHE_SIZE:
+            cache.clear()
+        cache[act.id] = (now + seconds, value)
+    return value
+
+
+_COUNT_ACTION = (
+    select(Action.id, Action.goal, Action.requires_confirmation, Campaign.status)
+    .join(Campaign, Campaign.id == Action.campaign_id)
+    .where(Action.slug == bindparam("slug"))
+)
+
+
+def public_count_json(slug: str) -> dict:
+    """{"count", "goal", "updated_at"} for /a/<slug>/count.json; drafts are 404.
+
+    Cached per process as the page's figures are, by slug, so a widget polled by thousands
+    of visitors costs a dictionary lookup.
+    """
+    seconds = current_app.config["PUBLIC_COUNT_CACHE_SECONDS"]
+    cache = current_app.extensions.setdefault("campaigns.count_json", {})
+    now = time.monotonic()
+    hit = cache.get(slug)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    row = db.session.execute(_COUNT_ACTION, {"slug": slug}).first()
+    if row is None or row.status == CampaignStatus.draft:
+        abort(404)
+    total = counts.for_actions([row.id])[row.id].counted(row.requires_confirmation)
+    value = {
+        "count": total,
+        "goal": row.goal,
+        "updated_at": utcnow().replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+    }
+    if seconds > 0:
+        if len(cache) >= REF_CACHE_SIZE:
+            cache.clear()
+        cache[slug] = (now + seconds, value)
+    return value
