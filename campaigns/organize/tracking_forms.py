@@ -13,6 +13,7 @@ from wtforms import (
     SelectMultipleField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -25,7 +26,10 @@ class MilestoneForm(FlaskForm):
     )
     kind = RadioField(
         "Counted as",
-        choices=[("count", "signatures"), ("percent", "percent of the goal")],
+        choices=[
+            SelectChoice("count", "signatures"),
+            SelectChoice("percent", "percent of the goal"),
+        ],
         default="count",
     )
     announce = BooleanField("Say it on the public page once reached", default=True)
@@ -39,7 +43,7 @@ class DeliveryForm(FlaskForm):
     )
     fields = SelectMultipleField(
         "Signer details in the CSV",
-        choices=list(FIELDS.items()),
+        choices=[SelectChoice(value, label) for value, label in FIELDS.items()],
         option_widget=CheckboxInput(),
         widget=ListWidget(prefix_label=False),
         description="Nothing is attached unless you tick something. Emails only if ticked.",
@@ -50,7 +54,10 @@ class DeliveryForm(FlaskForm):
     )
     group_by = SelectField(
         "Group by",
-        choices=[("postcode", "ZIP or postcode"), ("district", "District (letters)")],
+        choices=[
+            SelectChoice("postcode", "ZIP or postcode"),
+            SelectChoice("district", "District (letters)"),
+        ],
         default="postcode",
     )
     min_group = IntegerField(
@@ -66,4 +73,6 @@ class TimezoneForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.timezone.choices = sorted(available_timezones() | {"UTC"})
+        self.timezone.choices = [
+            SelectChoice(name, name) for name in sorted(available_timezones() | {"UTC"})
+        ]

@@ -53,6 +53,9 @@ def referrer_host(url: str | None) -> str:
     """
     if not url:
         return ""
+    # Without "//" only a bare host will do: "javascript:alert(1)" names no site.
+    if "//" not in url and any(c in url for c in ":/?#@"):
+        return ""
     try:
         host = urlsplit(url if "//" in url else f"//{url}").hostname or ""
     except ValueError:
@@ -78,7 +81,11 @@ def _ranked(title: str, counts: Iterable[tuple[str, int]]) -> Breakdown:
 
 
 def _grouped(column, action_ids: list[int], join_supporter: bool = False):
-    query = select(column, func.count()).where(Submission.action_id.in_(action_ids))
+    query = (
+        select(column, func.count())
+        .select_from(Submission)
+        .where(Submission.action_id.in_(action_ids))
+    )
     if join_supporter:
         query = query.join(Supporter, Supporter.id == Submission.supporter_id)
     return db.session.execute(query.group_by(column)).all()
