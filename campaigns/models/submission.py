@@ -28,6 +28,16 @@ class Submission(db.Model):
     __table_args__ = (
         UniqueConstraint("action_id", "supporter_id"),
         Index("ix_submissions_action_created", "action_id", "created_at"),
+        # The public list of recent signers reads only those who chose to be shown, newest
+        # first: without this it walks every signature of a million-signature petition.
+        Index(
+            "ix_submissions_shown",
+            "action_id",
+            "created_at",
+            "id",
+            postgresql_where=text("show_name"),
+            sqlite_where=text("show_name"),
+        ),
         # What the tally job has still to add to the hourly counts: small partial indexes,
         # empty once it has caught up, so finding the work never scans the table.
         Index(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from zoneinfo import available_timezones
 
 from flask_wtf import FlaskForm
@@ -68,11 +69,15 @@ class DeliveryForm(FlaskForm):
     message = TextAreaField("Covering message", validators=[Optional(), Length(max=5000)])
 
 
+@cache
+def _zone_names() -> tuple[str, ...]:
+    # available_timezones() walks the tz database on disk on every call: read it once.
+    return tuple(sorted(available_timezones() | {"UTC"}))
+
+
 class TimezoneForm(FlaskForm):
     timezone = SelectField("Days start at midnight in", validators=[DataRequired()])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.timezone.choices = [
-            SelectChoice(name, name) for name in sorted(available_timezones() | {"UTC"})
-        ]
+        self.timezone.choices = [SelectChoice(name, name) for name in _zone_names()]

@@ -45,7 +45,6 @@ def campaign_dashboard(campaign_id: int):
         campaign=item,
         action=None,
         dashboard=_campaign_dashboard(item),
-        breakdowns=sources.breakdowns([a.id for a in item.actions]),
         live_url=url_for(
             "organize.campaign_dashboard_json", org=g.organization.slug, campaign_id=item.id
         ),
@@ -69,7 +68,6 @@ def action_dashboard(action_id: int):
         campaign=action.campaign,
         action=action,
         dashboard=_action_dashboard(action),
-        breakdowns=sources.breakdowns([action.id]),
         milestones=milestones.of_action(action),
         milestone_form=MilestoneForm(),
         deliveries=delivery_service.deliveries_of(action),
@@ -85,6 +83,32 @@ def action_dashboard(action_id: int):
 def action_dashboard_json(action_id: int):
     action = campaign_service.action_of(g.organization, action_id)
     return jsonify(_action_dashboard(action).live())
+
+
+# Sources and districts are GROUP BY queries over the submissions (see services.sources), a
+# page of their own so the dashboard, read from the buckets alone, stays fast at any size.
+@bp.get("/<org>/campaigns/<int:campaign_id>/sources")
+@requires("view")
+def campaign_sources(campaign_id: int):
+    item = campaign_service.campaign_of(g.organization, campaign_id)
+    return render_template(
+        "organize/sources.html",
+        campaign=item,
+        action=None,
+        breakdowns=sources.breakdowns([a.id for a in item.actions]),
+    )
+
+
+@bp.get("/<org>/actions/<int:action_id>/sources")
+@requires("view")
+def action_sources(action_id: int):
+    action = campaign_service.action_of(g.organization, action_id)
+    return render_template(
+        "organize/sources.html",
+        campaign=action.campaign,
+        action=action,
+        breakdowns=sources.breakdowns([action.id]),
+    )
 
 
 @bp.post("/<org>/actions/<int:action_id>/milestones")

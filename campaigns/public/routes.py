@@ -16,7 +16,7 @@ from flask_babel import get_locale, gettext
 
 from campaigns.extensions import csrf
 from campaigns.models import ActionKind
-from campaigns.public import bp
+from campaigns.public import bp, page_cache
 from campaigns.public.forms import ConfirmForm, LetterForm, SignForm, UnsubscribeForm
 from campaigns.services import actions as action_service
 from campaigns.services import confirmation, directory, letters, subscriptions
@@ -33,13 +33,22 @@ def index():
 
 @bp.get("/a/<slug>")
 def action(slug: str):
+    referrer = _outside_referrer()
+    page_key = page_cache.key(referrer)
+    html = page_cache.get(page_key)
+    if html is not None:
+        return page_cache.personalize(html)
     act = action_service.public_action_or_404(slug)
-    form = _form_for(act, source=request.args.get("source", "")[:64], referrer=_outside_referrer())
+    form = _form_for(act, source=request.args.get("source", "")[:64], referrer=referrer)
     if act.kind == ActionKind.letter:
         template = letters.template_for(act, str(get_locale()))
         if template is not None:
             form.subject.data, form.body.data = template.subject, template.body
-    return _render_action(act, form)
+    if page_key is None:
+        return _render_action(act, form)
+    html, status = _render_action(act, form, **page_cache.template_context())
+    page_cache.put(page_key, html)
+    return page_cache.personalize(html), status
 
 
 @bp.post("/a/<slug>")
@@ -218,8 +227,8 @@ def _form_for(act, **kwargs) -> SignForm:
     return LetterForm(**kwargs) if act.kind == ActionKind.letter else SignForm(**kwargs)
 
 
-def _render_action(act, form: SignForm, status: int = 200):
-    view = action_service.action_page(act)
+def _render_action(act, form: SignForm, status: int = 200, **context):
+    view = action_service.action_page(act) | context
     if act.kind == ActionKind.letter:
         view.update(_letter_view(act, form))
         return render_template("public/letter.html", action=act, form=form, **view), status

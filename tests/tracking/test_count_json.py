@@ -85,7 +85,31 @@ def test_public_counts_are_reused_for_a_few_seconds(app, client):
         counts.tally_all()
     assert client.get(f"/a/{slug}/count.json").get_json()["count"] == 0
     assert "data-count>0<" in client.get(f"/a/{slug}").get_data(as_text=True)
-    app.extensions["campaigns.count_json"].clear()
-    app.extensions["campaigns.public_counts"].clear()
+    for cache in ("campaigns.count_json", "campaigns.public_counts", "campaigns.pages"):
+        app.extensions[cache].clear()
     assert client.get(f"/a/{slug}/count.json").get_json()["count"] == 1
     assert "data-count>1<" in client.get(f"/a/{slug}").get_data(as_text=True)
+
+
+def test_cached_page_gives_each_visitor_their_own_form_token(app):
+    """A page served from the cache still carries a CSRF token of the visitor's own session."""
+    from tests.conftest import csrf_from
+    from tests.factories import signer_form
+
+    app.config["PUBLIC_COUNT_CACHE_SECONDS"] = 60
+    with app.app_context():
+        petition_id = make_petition().id
+        slug = db.session.get(Action, petition_id).slug
+    first, second = app.test_client(), app.test_client()
+    tokens = [csrf_from(c.get(f"/a/{slug}").get_data(as_text=True)) for c in (first, second)]
+    assert tokens[0] != tokens[1]
+    assert "csrf-" not in first.get(f"/a/{slug}").get_data(as_text=True)
+    # Each token works for its own visitor: the cached page signs like a fresh one.
+    resp = second.post(f"/a/{slug}", data=signer_form(csrf_token=tokens[1]))
+    assert resp.status_code == 302
+    # Another language or source code is another page.
+    spanish = first.get(f"/a/{slug}", headers={"Accept-Language": "es"}).get_data(as_text=True)
+    assert 'lang="es"' in spanish
+    sourced = first.get(f"/a/{slug}?source=flyer").get_data(as_text=True)
+    assert 'value="flyer"' in sourced
+    assert 'value="flyer"' not in first.get(f"/a/{slug}").get_data(as_text=True)

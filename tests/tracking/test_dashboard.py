@@ -173,7 +173,10 @@ def test_organizer_dashboard_shows_figures_and_accessible_charts(app, client, or
         assert "Signatures per hour, last 72 hours as a table" in html
         assert "js/dashboard.js" in html and "<script>" not in html
         assert 'style="' not in html
-        assert "94612" in html
+        sources_url = url.replace("/dashboard", "/sources")
+        assert sources_url in html
+        sources_page = client.get(sources_url).get_data(as_text=True)
+        assert "<td>94612</td>" in sources_page and 'data-value="4"' in sources_page
     action_html = client.get(f"{organizer}/actions/{ids[1]}/dashboard").get_data(as_text=True)
     assert 'max="10" value="4"' in action_html
 
@@ -213,6 +216,8 @@ def test_another_organizations_dashboards_are_not_found(app, client, organizer, 
         f"{organizer}/campaigns/{ids[0]}/dashboard.json",
         f"{organizer}/actions/{ids[1]}/dashboard",
         f"{organizer}/actions/{ids[1]}/dashboard.json",
+        f"{organizer}/campaigns/{ids[0]}/sources",
+        f"{organizer}/actions/{ids[1]}/sources",
         f"{organizer}/actions/{ids[1]}/deliver",
         f"/organize/other-union/campaigns/{ids[0]}/dashboard",
     ):

@@ -96,7 +96,7 @@ def test_breakdowns_by_source_referrer_postcode(app, client, organizer):
         ("94612", 4),
         ("94610", 2),
     ]
-    html = client.get(f"{organizer}/actions/{petition_id}/dashboard").get_data(as_text=True)
+    html = client.get(f"{organizer}/actions/{petition_id}/sources").get_data(as_text=True)
     assert "<th" in html and 'data-sort="number"' in html and 'data-value="3"' in html
 
 
