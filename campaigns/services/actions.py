@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -213,11 +214,20 @@ _COUNT_ACTION = (
 )
 
 
-def public_count_json(slug: str) -> dict:
+@dataclass(frozen=True)
+class PublicCount:
+    """count.json as served: its body, encoded once, and its ETag (the count and goal)."""
+
+    figures: dict
+    body: bytes
+    etag: str
+
+
+def public_count_json(slug: str) -> PublicCount:
     """{"count", "goal", "updated_at"} for /a/<slug>/count.json; drafts are 404.
 
-    Cached per process as the page's figures are, by slug, so a widget polled by thousands
-    of visitors costs a dictionary lookup.
+    Cached per process as the page's figures are, by slug and already encoded, so a widget
+    polled by thousands of visitors costs a dictionary lookup.
     """
     seconds = current_app.config["PUBLIC_COUNT_CACHE_SECONDS"]
     cache = current_app.extensions.setdefault("campaigns.count_json", {})
@@ -229,11 +239,12 @@ def public_count_json(slug: str) -> dict:
     if row is None or row.status == CampaignStatus.draft:
         abort(404)
     total = counts.for_actions([row.id])[row.id].counted(row.requires_confirmation)
-    value = {
+    figures = {
         "count": total,
         "goal": row.goal,
         "updated_at": utcnow().replace(microsecond=0).isoformat().replace("+00:00", "Z"),
     }
+    value = PublicCount(figures, json.dumps(figures).encode(), f"{total}-{row.goal}")
     if seconds > 0:
         if len(cache) >= REF_CACHE_SIZE:
             cache.clear()
