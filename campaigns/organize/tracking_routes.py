@@ -6,7 +6,6 @@ from flask import current_app, flash, g, jsonify, redirect, render_template, req
 from flask_login import current_user
 
 from campaigns.extensions import db
-from campaigns.models import ActionKind
 from campaigns.organize import bp
 from campaigns.organize.access import allowed, fresh_required, requires
 from campaigns.organize.tracking_forms import DeliveryForm, MilestoneForm, TimezoneForm
@@ -206,7 +205,6 @@ def _common() -> dict:
         "can_edit": allowed(g.membership.role, "edit_campaigns"),
         "timezone_form": form,
         "poll_seconds": current_app.config["DASHBOARD_POLL_SECONDS"],
-        "ActionKind": ActionKind,
     }
 
 

@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from flask import render_template
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from campaigns.extensions import db
 from campaigns.mail import Attachment, EmailMessage
@@ -145,14 +145,12 @@ def deliveries_of(action: Action) -> list[PetitionDelivery]:
 
 def _signers(action: Action):
     """The submissions that count toward the public total, oldest first, with the person."""
-    query = (
+    query = _counted(
         select(Submission, Supporter)
         .join(Supporter, Supporter.id == Submission.supporter_id)
-        .where(Submission.action_id == action.id)
-        .order_by(Submission.created_at, Submission.id)
+        .order_by(Submission.created_at, Submission.id),
+        action,
     )
-    if action.requires_confirmation:
-        query = query.where(Submission.confirmed_at.is_not(None))
     return db.session.execute(query.execution_options(yield_per=2000))
 
 
@@ -185,8 +183,15 @@ def signers_csv(action: Action, fields: list[str]) -> tuple[bytes, int]:
     return out.getvalue().encode("utf-8"), n
 
 
+def _counted(query, action: Action):
+    query = query.where(Submission.action_id == action.id)
+    if action.requires_confirmation:
+        query = query.where(Submission.confirmed_at.is_not(None))
+    return query
+
+
 def signature_count(action: Action) -> int:
-    return sum(1 for _ in _signers(action))
+    return db.session.scalar(_counted(select(func.count()).select_from(Submission), action))
 
 
 def merge_small_groups(counts: Counter[str], min_group: int) -> list[tuple[str, int]]:
@@ -208,9 +213,16 @@ def merge_small_groups(counts: Counter[str], min_group: int) -> list[tuple[str, 
 
 
 def protected_groups(action: Action, group_by: str, min_group: int) -> list[tuple[str, int]]:
+    """Signatures per postcode or district, small groups merged (a GROUP BY, no names read)."""
+    query = _counted(
+        select(Supporter.postcode, func.count())
+        .select_from(Submission)
+        .join(Supporter, Supporter.id == Submission.supporter_id),
+        action,
+    ).group_by(Supporter.postcode)
     per_postcode: Counter[str] = Counter()
-    for _, supporter in _signers(action):
-        per_postcode[sources.normalize_postcode(supporter.postcode) or ""] += 1
+    for postcode, n in db.session.execute(query):
+        per_postcode[sources.normalize_postcode(postcode) or ""] += n
     if group_by == "district":
         directory_ids = sources.directory_ids([action.id])
         counts = sources.district_counts(per_postcode, directory_ids[0])
