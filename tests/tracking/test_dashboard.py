@@ -280,3 +280,15 @@ def test_now_is_used_for_today_by_default(app):
         put_buckets(petition.id, {counts.hour_of(utcnow()) - timedelta(days=3): (5, 0)})
         board = tracking.dashboard([petition.id])
     assert (board.this_hour, board.signed) == (2, 7)
+
+
+def test_dashboard_of_a_campaign_without_actions(app, client, organizer):
+    """A new campaign's dashboard shows zeros and empty charts, not an error."""
+    with app.app_context():
+        org = db.session.scalars(select(Organization).filter_by(slug="local-7")).one()
+        campaign_id = make_campaign(org).id
+    for page in ("dashboard", "dashboard.json", "sources"):
+        assert client.get(f"{organizer}/campaigns/{campaign_id}/{page}").status_code == 200
+    assert (
+        client.get(f"{organizer}/campaigns/{campaign_id}/dashboard.json").get_json()["signed"] == 0
+    )
