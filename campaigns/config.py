@@ -137,4 +137,12 @@ def from_environment_without_key(instance_path: str) -> dict:
         # --- end of staff accounts ---
         # Web requests time out long before this; it bounds a job that hangs on a provider.
         "JOB_TIMEOUT": _int("JOB_TIMEOUT", 120),
+        # --- Campaign tracking (docs/tracking.md) ---
+        # Seconds a web process reuses an action's public count and recent signers; counts
+        # trail signing by a tally anyway. 0 reads them on every request.
+        "PUBLIC_COUNT_CACHE_SECONDS": _int("PUBLIC_COUNT_CACHE_SECONDS", 5),
+        # Cache-Control max-age of /a/<slug>/count.json, matched to the periodic tally.
+        "COUNT_JSON_MAX_AGE": _int("COUNT_JSON_MAX_AGE", 10),
+        # How often the organizer dashboard asks for new figures, in seconds.
+        "DASHBOARD_POLL_SECONDS": _int("DASHBOARD_POLL_SECONDS", 5),
     }

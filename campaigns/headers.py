@@ -25,6 +25,12 @@ PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=()"
 # through a token in the path (confirm, unsubscribe) are caught by `_has_token`.
 PERSONAL_PAGES = frozenset({"public.thanks", "public.embed_thanks"})
 
+# Public responses that are the same for every visitor, read neither the session nor the
+# language, and say how long to keep them (count.json). Flask-Login's after-request hook
+# looks into the session on every response, which makes Flask add "Vary: Cookie"; dropped
+# here so a shared cache keeps one copy for all, with or without a session cookie.
+SHARED_RESPONSES = frozenset({"public.count_json"})
+
 _EMBEDDABLE = "_campaigns_embeddable"
 
 
@@ -100,6 +106,8 @@ def _harden(sender: Flask, response: Response, **_extra) -> None:
     if has_token or _holds_personal_data(response):
         # Not on a shared computer's disk, not in a proxy's cache, not in the back button.
         headers["Cache-Control"] = "no-store"
+    elif request.endpoint in SHARED_RESPONSES and "Cookie" in response.vary:
+        response.vary.remove("Cookie")
 
 
 def _is_embeddable() -> bool:

@@ -75,6 +75,8 @@ def base_config(database_url: str, redis_url: str) -> dict:
         "MAIL_BACKEND": "outbox",
         "MAIL_FROM": "campaigns@example.org",
         "PUBLIC_URL": "http://campaigns.test",
+        # Pages show the count as of this moment; the per-process cache has its own tests.
+        "PUBLIC_COUNT_CACHE_SECONDS": 0,
     }
 
 

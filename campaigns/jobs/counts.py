@@ -8,7 +8,7 @@ from redis.client import Pipeline
 from redis.exceptions import RedisError
 
 from campaigns.extensions import queues
-from campaigns.jobs import enqueue
+from campaigns.jobs import enqueue, milestones
 from campaigns.services import counts
 
 log = logging.getLogger(__name__)
@@ -48,4 +48,4 @@ def queue_tally() -> None:
 def tally_counts() -> int:
     """Fold every submission not yet counted into the counts; returns how many."""
     queues.connection.delete(PENDING_KEY)
-    return counts.tally_all()
+    return milestones.after_tally(counts.tally_all())

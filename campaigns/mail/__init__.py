@@ -15,6 +15,15 @@ from flask import current_app
 BACKENDS = ("outbox", "sendgrid", "smtp")
 
 
+@dataclass(frozen=True)
+class Attachment:
+    """A file sent with a message, e.g. the CSV of a petition's signers."""
+
+    filename: str
+    content: bytes
+    content_type: str = "application/octet-stream"
+
+
 @dataclass
 class EmailMessage:
     to: str
@@ -30,6 +39,7 @@ class EmailMessage:
     organization_id: int | None = None
     # Opaque values echoed back by the provider's event webhook (SendGrid custom_args).
     tracking: dict[str, str] = field(default_factory=dict)
+    attachments: list[Attachment] = field(default_factory=list)
 
 
 class MailError(Exception):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import uuid
 from email.utils import formataddr
 
@@ -24,6 +25,14 @@ def send(message: EmailMessage) -> str:
             text_body=message.text,
             html_body=message.html,
             headers=dict(message.headers),
+            attachments=[
+                {
+                    "filename": a.filename,
+                    "content_type": a.content_type,
+                    "content": base64.b64encode(a.content).decode("ascii"),
+                }
+                for a in message.attachments
+            ],
         )
     )
     db.session.commit()

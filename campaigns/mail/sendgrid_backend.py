@@ -6,6 +6,7 @@ SendGrid-compatible server so the real request body is what gets checked.
 
 from __future__ import annotations
 
+import base64
 import time
 import urllib.error
 
@@ -13,8 +14,13 @@ from flask import current_app
 from python_http_client.exceptions import HTTPError
 from sendgrid import SendGridAPIClient
 from sendgrid.helpers.mail import (
+    Attachment,
     Content,
     CustomArg,
+    Disposition,
+    FileContent,
+    FileName,
+    FileType,
     From,
     Header,
     Mail,
@@ -56,7 +62,21 @@ def build(message: EmailMessage) -> Mail:
         mail.add_header(Header(key, value))
     for key, value in message.tracking.items():
         mail.add_custom_arg(CustomArg(key, str(value)))
+    _attach(mail, message)
     return mail
+
+
+def _attach(mail: Mail, message: EmailMessage) -> None:
+    # The v3 API takes each file base64-encoded in the JSON body.
+    for item in message.attachments:
+        mail.add_attachment(
+            Attachment(
+                FileContent(base64.b64encode(item.content).decode("ascii")),
+                FileName(item.filename),
+                FileType(item.content_type),
+                Disposition("attachment"),
+            )
+        )
 
 
 def build_batch(messages: list[EmailMessage]) -> Mail:
@@ -83,6 +103,7 @@ def build_batch(messages: list[EmailMessage]) -> Mail:
         for key, value in message.tracking.items():
             personalization.add_custom_arg(CustomArg(key, str(value)))
         mail.add_personalization(personalization)
+    _attach(mail, first)
     return mail
 
 

@@ -27,6 +27,14 @@ def build(message: EmailMessage) -> MIMEMessage:
     mime.set_content(message.text)
     if message.html:
         mime.add_alternative(message.html, subtype="html")
+    for item in message.attachments:
+        maintype, _, subtype = item.content_type.partition("/")
+        mime.add_attachment(
+            item.content,
+            maintype=maintype,
+            subtype=subtype or "octet-stream",
+            filename=item.filename,
+        )
     return mime
 
 

@@ -18,6 +18,7 @@ from campaigns.models.story import Story, StoryConsent, StoryStatus
 from campaigns.models.submission import Submission
 from campaigns.models.supporter import Supporter
 from campaigns.models.target import ActionTarget, Target
+from campaigns.models.tracking import Milestone, PetitionDelivery
 from campaigns.models.user import Membership, RecoveryCode, Role, User
 
 __all__ = [
@@ -40,8 +41,10 @@ __all__ = [
     "Invitation",
     "InvitationStatus",
     "Membership",
+    "Milestone",
     "Organization",
     "OutboxEmail",
+    "PetitionDelivery",
     "PostcodeDistrict",
     "RecoveryCode",
     "ProviderEvent",

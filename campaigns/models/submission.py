@@ -28,6 +28,16 @@ class Submission(db.Model):
     __table_args__ = (
         UniqueConstraint("action_id", "supporter_id"),
         Index("ix_submissions_action_created", "action_id", "created_at"),
+        # The public list of recent signers reads only those who chose to be shown, newest
+        # first: without this it walks every signature of a million-signature petition.
+        Index(
+            "ix_submissions_shown",
+            "action_id",
+            "created_at",
+            "id",
+            postgresql_where=text("show_name"),
+            sqlite_where=text("show_name"),
+        ),
         # What the tally job has still to add to the hourly counts: small partial indexes,
         # empty once it has caught up, so finding the work never scans the table.
         Index(
@@ -51,6 +61,9 @@ class Submission(db.Model):
     )
     comment: Mapped[str] = mapped_column(Text, default="")
     source: Mapped[str] = mapped_column(String(64), default="")
+    # The host of the page that sent the supporter to the action ("facebook.com"), never the
+    # full address: a path or query can name a person or a private group.
+    referrer: Mapped[str] = mapped_column(String(253), default="", server_default="")
     # The supporter's choice to appear in the public list as "Maria G., Oakland".
     show_name: Mapped[bool] = mapped_column(Boolean, default=False)
     locale: Mapped[str] = mapped_column(String(8), default="en")

@@ -90,6 +90,8 @@ class SignForm(FlaskForm):
     # A honeypot: hidden from people (and from screen readers), filled in by naive bots.
     website = StringField(_l("Leave this field empty"))
     source = StringField(validators=[Optional(), Length(max=64)])
+    # The site that sent the supporter here, host only, filled in when the page was shown.
+    referrer = StringField(validators=[Optional(), Length(max=253)])
 
     def strip(self) -> None:
         for field in (self.first_name, self.last_name, self.email, self.postcode, self.city):

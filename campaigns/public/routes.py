@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, redirect, render_template, request, session, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import get_locale, gettext
 from wtforms.fields.choices import SelectChoice
 
 from campaigns.extensions import csrf
 from campaigns.models import ActionKind, StoryConsent
-from campaigns.public import bp
+from campaigns.public import bp, page_cache
 from campaigns.public.forms import (
     ConfirmForm,
     FollowForm,
@@ -30,6 +39,7 @@ from campaigns.services import (
     subscriptions,
 )
 from campaigns.services.signing import ActionClosed, Signer, sign
+from campaigns.services.sources import referrer_host
 
 
 @bp.get("/")
@@ -83,13 +93,22 @@ def _render_campaign(item, form, status: int = 200):
 
 @bp.get("/a/<slug>")
 def action(slug: str):
+    referrer = _outside_referrer()
+    page_key = page_cache.key(referrer)
+    html = page_cache.get(page_key)
+    if html is not None:
+        return page_cache.personalize(html)
     act = action_service.public_action_or_404(slug)
-    form = _form_for(act, source=request.args.get("source", "")[:64])
+    form = _form_for(act, source=request.args.get("source", "")[:64], referrer=referrer)
     if act.kind == ActionKind.letter:
         template = letters.template_for(act, str(get_locale()))
         if template is not None:
             form.subject.data, form.body.data = template.subject, template.body
-    return _render_action(act, form)
+    if page_key is None:
+        return _render_action(act, form)
+    html, status = _render_action(act, form, **page_cache.template_context())
+    page_cache.put(page_key, html)
+    return page_cache.personalize(html), status
 
 
 @bp.post("/a/<slug>")
@@ -128,6 +147,7 @@ def take_action(ref, form: SignForm, render, thanks_endpoint: str, source: str |
         show_name=form.show_name.data if form.show_name else False,
         subscribe=form.subscribe.data,
         source=(source if source is not None else form.source.data or "")[:64],
+        referrer=referrer_host(form.referrer.data) or _outside_referrer(),
         locale=str(get_locale()),
     )
     extra = {}
@@ -165,6 +185,25 @@ def take_action(ref, form: SignForm, render, thanks_endpoint: str, source: str |
     return redirect(
         url_for(thanks_endpoint, slug=slug, signed="new" if result.created else "again", **extra)
     )
+
+
+@bp.get("/a/<slug>/count.json")
+def count_json(slug: str):
+    """The public count for widgets and partner sites, cacheable by browsers and proxies.
+
+    It reads neither the session nor the language, so no cookie is set and the response is
+    the same for everyone: `Cache-Control: public` is safe (campaigns.headers would send
+    no-store for a response that set a cookie). The ETag changes with the count and goal
+    only, so a poll within the same count answers 304 with no body.
+    """
+    count = action_service.public_count_json(slug)
+    headers = {
+        "Cache-Control": f"public, max-age={current_app.config['COUNT_JSON_MAX_AGE']}",
+        "ETag": f'W/"{count.etag}"',
+    }
+    if request.if_none_match.contains_weak(count.etag):
+        return Response(status=304, headers=headers)
+    return Response(count.body, mimetype="application/json", headers=headers)
 
 
 @bp.get("/a/<slug>/thanks")
@@ -300,6 +339,14 @@ def form_class(kind: ActionKind) -> type[SignForm]:
     return FORMS[kind]
 
 
+def _outside_referrer() -> str:
+    """The host of the Referer when it is another site's: on a GET of the action page, the
+    site that linked to it; on a POST, a partner's page embedding the form. Our own pages
+    are no source. Browsers send only the origin across sites by default anyway."""
+    host = referrer_host(request.referrer)
+    return "" if host == referrer_host(f"//{request.host.split(':')[0]}") else host
+
+
 def _form_for(act, **kwargs) -> SignForm:
     return form_class(act.kind)(**kwargs)
 
@@ -315,10 +362,11 @@ def action_view(act, form: SignForm) -> dict:
     return view
 
 
-def _render_action(act, form: SignForm, status: int = 200):
+def _render_action(act, form: SignForm, status: int = 200, **context):
+    """The action's page; `context` adds to the template's (the page cache's placeholder)."""
     if act.kind == ActionKind.letter:
-        view = action_service.action_page(act)
+        view = action_service.action_page(act) | context
         view.update(_letter_view(act, form))
         return render_template("public/letter.html", action=act, form=form, **view), status
-    view = action_view(act, form)
+    view = action_view(act, form) | context
     return render_template("public/action.html", action=act, form=form, **view), status

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from urllib.parse import quote
 
 from flask import abort, current_app
@@ -20,6 +22,7 @@ from campaigns.models import (
     CampaignStatus,
     Organization,
     Submission,
+    utcnow,
 )
 from campaigns.services import counts
 from campaigns.urls import external_url
@@ -225,10 +228,11 @@ def recent_signers(act: Action, limit: int = RECENT_SIGNERS) -> list[dict]:
 
 
 def action_page(act: Action) -> dict:
-    total = counts.public_total(act)
+    public = public_counts(act)
     return {
-        "progress": Progress(total, act.goal),
-        "recent": recent_signers(act),
+        "progress": Progress(public.total, act.goal),
+        "recent": public.recent,
+        "milestone": public.milestone,
         "content": act.content(),
         # Absolute, from PUBLIC_URL: crawlers of link previews need full addresses.
         "page_url": external_url("public.action", slug=act.slug),
@@ -250,3 +254,88 @@ def share_links(act: Action) -> dict[str, str]:
         "facebook": f"https://www.facebook.com/sharer/sharer.php?u={quote(url, safe='')}",
         "x": f"https://x.com/intent/post?text={quote(text)}&url={quote(url, safe='')}",
     }
+
+
+@dataclass(frozen=True)
+class PublicCounts:
+    """What any visitor sees of an action's progress, as of `read_at`."""
+
+    total: int
+    goal: int | None
+    recent: list[dict]
+    milestone: dict | None
+    read_at: datetime
+
+
+def public_counts(act: Action) -> PublicCounts:
+    """The action's public total, recent signers and last announced milestone.
+
+    Kept per web process for PUBLIC_COUNT_CACHE_SECONDS: counts trail signing by a tally
+    anyway, and a petition page shared to a million people then reads the database once every
+    few seconds per process instead of on every view.
+    """
+    seconds = current_app.config["PUBLIC_COUNT_CACHE_SECONDS"]
+    cache = current_app.extensions.setdefault("campaigns.public_counts", {})
+    now = time.monotonic()
+    hit = cache.get(act.id)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    from campaigns.services import milestones
+
+    value = PublicCounts(
+        total=counts.public_total(act),
+        goal=act.goal,
+        recent=recent_signers(act),
+        milestone=milestones.announced(act),
+        read_at=utcnow(),
+    )
+    if seconds > 0:
+        if len(cache) >= REF_CACHE_SIZE:
+            cache.clear()
+        cache[act.id] = (now + seconds, value)
+    return value
+
+
+_COUNT_ACTION = (
+    select(Action.id, Action.goal, Action.requires_confirmation, Campaign.status)
+    .join(Campaign, Campaign.id == Action.campaign_id)
+    .where(Action.slug == bindparam("slug"))
+)
+
+
+@dataclass(frozen=True)
+class PublicCount:
+    """count.json as served: its body, encoded once, and its ETag (the count and goal)."""
+
+    figures: dict
+    body: bytes
+    etag: str
+
+
+def public_count_json(slug: str) -> PublicCount:
+    """{"count", "goal", "updated_at"} for /a/<slug>/count.json; drafts are 404.
+
+    Cached per process as the page's figures are, by slug and already encoded, so a widget
+    polled by thousands of visitors costs a dictionary lookup.
+    """
+    seconds = current_app.config["PUBLIC_COUNT_CACHE_SECONDS"]
+    cache = current_app.extensions.setdefault("campaigns.count_json", {})
+    now = time.monotonic()
+    hit = cache.get(slug)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    row = db.session.execute(_COUNT_ACTION, {"slug": slug}).first()
+    if row is None or row.status == CampaignStatus.draft:
+        abort(404)
+    total = counts.for_actions([row.id])[row.id].counted(row.requires_confirmation)
+    figures = {
+        "count": total,
+        "goal": row.goal,
+        "updated_at": utcnow().replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+    }
+    value = PublicCount(figures, json.dumps(figures).encode(), f"{total}-{row.goal}")
+    if seconds > 0:
+        if len(cache) >= REF_CACHE_SIZE:
+            cache.clear()
+        cache[slug] = (now + seconds, value)
+    return value

@@ -45,6 +45,8 @@ class Signer:
     show_name: bool = False
     subscribe: bool = False
     source: str = ""
+    # Host only (see services.sources.referrer_host), never a full address.
+    referrer: str = ""
     locale: str = "en"
 
 
@@ -196,7 +198,16 @@ def _supporter_upsert(dialect: str, only_if_live: bool = False):
 @cache
 def _submission_insert(dialect: str):
     table = Submission.__table__
-    names = ("action_id", "supporter_id", "comment", "source", "show_name", "locale", "created_at")
+    names = (
+        "action_id",
+        "supporter_id",
+        "comment",
+        "source",
+        "referrer",
+        "show_name",
+        "locale",
+        "created_at",
+    )
     return (
         dialect_insert(dialect, table)
         .values({n: _param(table, n) for n in names})
@@ -263,6 +274,7 @@ def _submission_params(action_id: int, signer: Signer, now) -> dict:
         "action_id": action_id,
         "comment": signer.comment,
         "source": signer.source,
+        "referrer": signer.referrer,
         "show_name": signer.show_name,
         "locale": signer.locale,
         "created_at": now,
@@ -279,7 +291,7 @@ def _one_statement_sign():
     """
     table = Submission.__table__
     person = _supporter_upsert("postgresql", only_if_live=True).cte("person")
-    names = ("action_id", "comment", "source", "show_name", "locale", "created_at")
+    names = ("action_id", "comment", "source", "referrer", "show_name", "locale", "created_at")
     chosen = select(*(_param(table, n) for n in names), person.c.id)
     new = (
         pg_insert(table)

@@ -90,3 +90,18 @@ def test_unreachable_smtp_server_is_temporary(app):
     app.config.update(MAIL_BACKEND="smtp", SMTP_HOST="127.0.0.1", SMTP_PORT=free_port())
     with app.app_context(), pytest.raises(mail.TemporaryMailError):
         mail.send(message())
+
+
+def test_smtp_carries_attachments(smtp_app, smtp_server):
+    """A file attached to a message arrives as an attachment beside both text parts."""
+    inbox, _ = smtp_server
+    with smtp_app.app_context():
+        item = message()
+        item.attachments = [mail.Attachment("signers.csv", b"First name\nAna\n", "text/csv")]
+        mail.send(item)
+    [received] = inbox.messages
+    [attachment] = list(received.iter_attachments())
+    assert attachment.get_filename() == "signers.csv"
+    assert attachment.get_content_type() == "text/csv"
+    assert attachment.get_content() == "First name\nAna\n"
+    assert received.get_body(("plain",)).get_content().strip() == "Hola Ana"

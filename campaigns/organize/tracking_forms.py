@@ -1,0 +1,83 @@
+"""Forms of the tracking pages: milestones, petition delivery, the organization's time zone."""
+
+from __future__ import annotations
+
+from functools import cache
+from zoneinfo import available_timezones
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from campaigns.services.delivery import DEFAULT_MIN_GROUP, FIELDS
+
+
+class MilestoneForm(FlaskForm):
+    value = IntegerField(
+        "Threshold", validators=[DataRequired(), NumberRange(min=1, max=100_000_000)]
+    )
+    kind = RadioField(
+        "Counted as",
+        choices=[
+            SelectChoice("count", "signatures"),
+            SelectChoice("percent", "percent of the goal"),
+        ],
+        default="count",
+    )
+    announce = BooleanField("Say it on the public page once reached", default=True)
+
+
+class DeliveryForm(FlaskForm):
+    recipients = TextAreaField(
+        "Send to",
+        validators=[Optional(), Length(max=20000)],
+        description="One a line: Name <email@example.org>. Left empty, the letter's targets.",
+    )
+    fields = SelectMultipleField(
+        "Signer details in the CSV",
+        choices=[SelectChoice(value, label) for value, label in FIELDS.items()],
+        option_widget=CheckboxInput(),
+        widget=ListWidget(prefix_label=False),
+        description="Nothing is attached unless you tick something. Emails only if ticked.",
+    )
+    protected = BooleanField(
+        "Protected delivery (an employer): no names, only counts by group",
+        description="Groups smaller than the minimum are merged into \u201cother\u201d.",
+    )
+    group_by = SelectField(
+        "Group by",
+        choices=[
+            SelectChoice("postcode", "ZIP or postcode"),
+            SelectChoice("district", "District (letters)"),
+        ],
+        default="postcode",
+    )
+    min_group = IntegerField(
+        "Smallest group shown",
+        default=DEFAULT_MIN_GROUP,
+        validators=[DataRequired(), NumberRange(min=2, max=1000)],
+    )
+    message = TextAreaField("Covering message", validators=[Optional(), Length(max=5000)])
+
+
+@cache
+def _zone_names() -> tuple[str, ...]:
+    # available_timezones() walks the tz database on disk on every call: read it once.
+    return tuple(sorted(available_timezones() | {"UTC"}))
+
+
+class TimezoneForm(FlaskForm):
+    timezone = SelectField("Days start at midnight in", validators=[DataRequired()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.timezone.choices = [SelectChoice(name, name) for name in _zone_names()]
