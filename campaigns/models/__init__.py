@@ -6,6 +6,7 @@ from campaigns.models.audit import AuditEvent
 from campaigns.models.campaign import Campaign, CampaignStatus
 from campaigns.models.counts import ActionHourlyCount
 from campaigns.models.directory import Directory, PostcodeDistrict
+from campaigns.models.export import Export, ExportStatus
 from campaigns.models.invitation import Invitation, InvitationStatus
 from campaigns.models.letter import LetterSettings, LetterTemplate
 from campaigns.models.message import FINAL_STATUSES, Message, MessageStatus
@@ -14,6 +15,7 @@ from campaigns.models.outbox import OutboxEmail
 from campaigns.models.provider_event import ProviderEvent
 from campaigns.models.submission import Submission
 from campaigns.models.supporter import Supporter
+from campaigns.models.tag import Tag, Tagging
 from campaigns.models.target import ActionTarget, Target
 from campaigns.models.user import Membership, RecoveryCode, Role, User
 
@@ -32,6 +34,8 @@ __all__ = [
     "Campaign",
     "CampaignStatus",
     "Directory",
+    "Export",
+    "ExportStatus",
     "Invitation",
     "InvitationStatus",
     "Membership",
@@ -43,6 +47,8 @@ __all__ = [
     "Role",
     "Submission",
     "Supporter",
+    "Tag",
+    "Tagging",
     "Target",
     "User",
     "utcnow",

@@ -6,4 +6,5 @@ from campaigns.organize import (  # noqa: E402,F401
     account_routes,
     member_routes,
     routes,  # noqa: E402,F401  (routes attach themselves to bp)
+    supporter_routes,
 )

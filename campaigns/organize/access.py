@@ -20,6 +20,10 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "read_outbox": frozenset({Role.owner, Role.organizer, Role.staff}),
     "manage_members": frozenset({Role.owner}),
     "read_audit": frozenset({Role.owner}),
+    # Supporters' personal data: organizers see who took their actions; staff and owners
+    # also tag, export and import. Viewers see counts only, never people.
+    "read_supporters": frozenset({Role.owner, Role.organizer, Role.staff}),
+    "manage_supporters": frozenset({Role.owner, Role.staff}),
 }
 # Pages an owner can still reach before setting up two-factor when REQUIRE_OWNER_2FA is on:
 # enough to set it up, or to leave.

@@ -31,6 +31,10 @@ KINDS = {
     "invitation_accepted": "Accepted an invitation",
     "role_changed": "Changed a role",
     "member_removed": "Removed a member",
+    "export_requested": "Asked for a supporter export",
+    "export_completed": "Supporter export finished",
+    "export_downloaded": "Downloaded a supporter export",
+    "supporters_tagged": "Tagged a filtered supporter list",
 }
 LOGIN_KINDS = ("login", "login_failed", "login_locked")
 USER_AGENT_MAX = 200

@@ -1,0 +1,54 @@
+"""Forms on the supporter list, a person's page and the export page."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectField, SelectMultipleField, StringField, widgets
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional
+
+from campaigns.services.exports import COLUMNS, DEFAULT_COLUMNS
+
+YES_NO = [SelectChoice("", "Either"), SelectChoice("yes", "Yes"), SelectChoice("no", "No")]
+
+
+class FilterForm(FlaskForm):
+    """The filters, read from the query string: a filtered list is a link staff can share."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField("Name or email", validators=[Optional(), Length(max=200)])
+    campaign_id = SelectField("Campaign", choices=[], validate_choice=False)
+    action_id = SelectField("Action", choices=[], validate_choice=False)
+    date_from = DateField("Took an action from", validators=[Optional()])
+    date_to = DateField("until", validators=[Optional()])
+    confirmed = SelectField("Confirmed email", choices=YES_NO)
+    subscribed = SelectField("Subscribed to updates", choices=YES_NO)
+    language = SelectField(
+        "Language",
+        choices=[
+            SelectChoice("", "Any"),
+            SelectChoice("en", "English"),
+            SelectChoice("es", "Spanish"),
+        ],
+    )
+    postcode = StringField("Postcode starts with", validators=[Optional(), Length(max=16)])
+    tag_id = SelectField("Tag", choices=[], validate_choice=False)
+
+
+class TagForm(FlaskForm):
+    name = StringField("Tag", validators=[DataRequired(), Length(max=60)])
+
+
+class CheckboxesField(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+class ExportForm(FlaskForm):
+    columns = CheckboxesField(
+        "Columns",
+        choices=[SelectChoice(key, column.label) for key, column in COLUMNS.items()],
+        default=DEFAULT_COLUMNS,
+    )
