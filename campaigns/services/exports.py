@@ -200,7 +200,7 @@ def build(export_id: int) -> Export | None:
     with path.open("wb") as out:
         out.write(BOM)
         header = io.StringIO()
-        csv.writer(header, lineterminator="\n").writerow(
+        csv.writer(header, lineterminator=_line_end(dialect)).writerow(
             [COLUMNS[key].label for key in export.columns]
         )
         out.write(header.getvalue().encode())
@@ -239,13 +239,20 @@ def _write_batch(query: Select, out, dialect: str) -> int:
         if dialect == "postgresql":
             return _copy_batch(connection, query, out)
         text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)
-        writer = csv.writer(text, lineterminator="\n")
+        writer = csv.writer(text, lineterminator=_line_end(dialect))
         written = 0
         for row in connection.execute(query):
             writer.writerow(row)
             written += 1
         text.detach()  # leave `out` open for the next batch
         return written
+
+
+def _line_end(dialect: str) -> str:
+    """COPY ends lines with LF and quotes any field holding CR or LF. Python's csv module
+    quotes only fields holding its own line ending's characters, so it must use CRLF
+    (RFC 4180's) for a lone CR in a name to be quoted too."""
+    return "\n" if dialect == "postgresql" else "\r\n"
 
 
 def _copy_batch(connection, query: Select, out) -> int:
