@@ -195,6 +195,7 @@ def _status(export) -> dict:
 @requires("manage_supporters")
 @fresh_required()
 def download_export(export_id: int, token: str):
+    exports.get(g.organization, export_id) or abort(404)
     try:
         export, path = exports.file_for_download(g.organization, token)
     except exports.ExportError as exc:
@@ -203,6 +204,7 @@ def download_export(export_id: int, token: str):
             url_for("organize.export_page", org=g.organization.slug, export_id=export_id)
         )
     if export.id != export_id:
+        # A genuine link to another export of ours, pasted onto this one's address.
         abort(404)
     exports.record_download(export, current_user)
     return send_file(
