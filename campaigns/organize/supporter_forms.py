@@ -26,7 +26,7 @@ class FilterForm(FlaskForm):
     confirmed = SelectField("Confirmed email", choices=YES_NO)
     subscribed = SelectField("Subscribed to updates", choices=YES_NO)
     language = SelectField(
-        "Language",
+        "Their language",
         choices=[
             SelectChoice("", "Any"),
             SelectChoice("en", "English"),
