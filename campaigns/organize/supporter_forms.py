@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, SelectMultipleField, StringField, widgets
+from wtforms import BooleanField, DateField, SelectField, SelectMultipleField, StringField, widgets
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -51,4 +51,11 @@ class ExportForm(FlaskForm):
         "Columns",
         choices=[SelectChoice(key, column.label) for key, column in COLUMNS.items()],
         default=DEFAULT_COLUMNS,
+    )
+
+
+class EraseForm(FlaskForm):
+    confirm = BooleanField(
+        "Yes, erase this person everywhere. This cannot be undone.",
+        validators=[DataRequired(message="Tick the box to confirm.")],
     )

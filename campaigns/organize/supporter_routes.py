@@ -10,8 +10,8 @@ from campaigns.extensions import db
 from campaigns.models import ExportStatus
 from campaigns.organize import bp
 from campaigns.organize.access import allowed, fresh_required, requires
-from campaigns.organize.supporter_forms import ExportForm, FilterForm, TagForm
-from campaigns.services import audit, exports, supporters
+from campaigns.organize.supporter_forms import EraseForm, ExportForm, FilterForm, TagForm
+from campaigns.services import audit, erasure, exports, supporters
 from campaigns.services.supporter_filters import SupporterFilter
 
 
@@ -71,8 +71,27 @@ def supporter_page(supporter_id: int):
         submissions=supporters.submissions_of(supporter),
         tags=supporters.tags_of(supporter),
         tag_form=TagForm(),
+        erase_form=EraseForm(),
         can_manage=_can("manage_supporters"),
     )
+
+
+@bp.post("/<org>/supporters/<int:supporter_id>/erase")
+@requires("manage_supporters")
+@fresh_required()
+def erase_supporter(supporter_id: int):
+    """Erase a person on their request: gone from every list, counts corrected."""
+    supporters.get(g.organization, supporter_id) or abort(404)
+    form = EraseForm()
+    if not form.validate_on_submit():
+        flash("Tick the box to confirm the erasure.", "error")
+        return redirect(_person_url(supporter_id))
+    summary = erasure.erase(g.organization, supporter_id, current_user)
+    flash(
+        f"Erased, with {summary['submissions']} actions and {summary['messages']} letters.",
+        "success",
+    )
+    return redirect(url_for("organize.supporters_page", org=g.organization.slug))
 
 
 @bp.post("/<org>/supporters/<int:supporter_id>/tags")

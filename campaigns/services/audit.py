@@ -35,6 +35,7 @@ KINDS = {
     "export_completed": "Supporter export finished",
     "export_downloaded": "Downloaded a supporter export",
     "supporters_tagged": "Tagged a filtered supporter list",
+    "supporter_erased": "Erased a supporter on request",
 }
 LOGIN_KINDS = ("login", "login_failed", "login_locked")
 USER_AGENT_MAX = 200

@@ -28,6 +28,12 @@ MATRIX = [
         "/organize/{org}/supporters/{person}/tags/{tag}/remove",
         (302, 403, 302, 403),
     ),
+    (
+        "organize.erase_supporter",
+        "POST",
+        "/organize/{org}/supporters/{person}/erase",
+        (302, 403, 302, 403),
+    ),
     ("organize.tag_filtered", "POST", "/organize/{org}/supporters/tag", (302, 403, 302, 403)),
     ("organize.exports_page", "GET", "/organize/{org}/exports", (200, 403, 200, 403)),
     ("organize.new_export", "POST", "/organize/{org}/exports", (302, 403, 302, 403)),
@@ -100,6 +106,7 @@ def call(client, method, url):
         return client.get(url)
     # Every organizer page carries a token in its logout form.
     token = csrf_from(client.get("/organize/account").get_data(as_text=True))
+    # "confirm" unticked: an allowed erasure answers 302 back to the page, erasing nobody.
     return client.post(url, data={"name": "x", "columns": ["email"], "csrf_token": token})
 
 
