@@ -15,6 +15,7 @@ from campaigns.models.outbox import OutboxEmail
 from campaigns.models.provider_event import ProviderEvent
 from campaigns.models.submission import Submission
 from campaigns.models.supporter import Supporter
+from campaigns.models.supporter_import import ImportStatus, SupporterImport
 from campaigns.models.tag import Tag, Tagging
 from campaigns.models.target import ActionTarget, Target
 from campaigns.models.user import Membership, RecoveryCode, Role, User
@@ -47,6 +48,8 @@ __all__ = [
     "Role",
     "Submission",
     "Supporter",
+    "SupporterImport",
+    "ImportStatus",
     "Tag",
     "Tagging",
     "Target",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, SelectField, SelectMultipleField, StringField, widgets
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
@@ -59,3 +60,17 @@ class EraseForm(FlaskForm):
         "Yes, erase this person everywhere. This cannot be undone.",
         validators=[DataRequired(message="Tick the box to confirm.")],
     )
+
+
+class ImportUploadForm(FlaskForm):
+    file = FileField("CSV file", validators=[FileRequired("Choose a CSV file to upload.")])
+    source = StringField(
+        "Where these people came from",
+        validators=[DataRequired(), Length(max=200)],
+        description="For example “sign-up sheets, March 8 rally”. Kept with the import.",
+    )
+    consent = BooleanField("Everyone on this list agreed to hear from us by email")
+
+
+class ImportMappingForm(FlaskForm):
+    """The selects, one per column, are drawn from the file's header; this carries CSRF."""

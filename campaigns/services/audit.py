@@ -36,6 +36,8 @@ KINDS = {
     "export_downloaded": "Downloaded a supporter export",
     "supporters_tagged": "Tagged a filtered supporter list",
     "supporter_erased": "Erased a supporter on request",
+    "import_started": "Started a supporter import",
+    "import_completed": "Supporter import finished",
 }
 LOGIN_KINDS = ("login", "login_failed", "login_locked")
 USER_AGENT_MAX = 200

@@ -1,4 +1,4 @@
-// Polls an export's status and moves the <progress> bar until the file is ready, then shows
+// Polls an export's (or an import's) status and moves the <progress> bar until the file is ready, then shows
 // the download link. Loaded from static/ because the CSP allows no inline script.
 (function () {
   "use strict";
@@ -20,6 +20,11 @@
       if (state.rows_total) {
         bar.max = state.rows_total;
         bar.value = state.rows_done;
+      }
+      if (state.status === "done" && box.hasAttribute("data-reload-when-done")) {
+        // The finished page lists what could not be used; the server draws it.
+        window.location.reload();
+        return true;
       }
       if (state.status === "done") {
         bar.max = 1;

@@ -5,7 +5,7 @@ import pytest
 
 from campaigns.extensions import db
 from campaigns.models import Role
-from campaigns.services import exports, supporters
+from campaigns.services import exports, imports, supporters
 from campaigns.services.supporter_filters import SupporterFilter
 from tests.conftest import csrf_from
 from tests.factories import make_organization, make_user
@@ -50,8 +50,20 @@ MATRIX = [
         "/organize/{org}/exports/{export}/download/{token}",
         (200, 403, 200, 403),
     ),
+    ("organize.imports_page", "GET", "/organize/{org}/imports", (200, 403, 200, 403)),
+    # An upload without a file: allowed roles get the form back with its error.
+    ("organize.imports_page", "POST", "/organize/{org}/imports", (422, 403, 422, 403)),
+    ("organize.import_page", "GET", "/organize/{org}/imports/{upload}", (200, 403, 200, 403)),
+    # A mapping without an email column: allowed roles get it back with the reason.
+    ("organize.import_page", "POST", "/organize/{org}/imports/{upload}", (422, 403, 422, 403)),
+    (
+        "organize.import_status",
+        "GET",
+        "/organize/{org}/imports/{upload}/status",
+        (200, 403, 200, 403),
+    ),
 ]
-FEATURE_MODULE = "campaigns.organize.supporter_routes"
+FEATURE_MODULES = {"campaigns.organize.supporter_routes", "campaigns.organize.import_routes"}
 
 
 @pytest.fixture
@@ -84,6 +96,10 @@ def world(app, tmp_path):
         db.session.add(their_export)
         db.session.commit()
         exports.build(their_export.id)
+        upload = imports.upload(ours, requester, "a.csv", b"email\na@example.org\n", "x", False)
+        their_upload = imports.upload(
+            theirs, requester, "b.csv", b"email\nb@example.org\n", "x", False
+        )
         return {
             "ours": dict(
                 org="ours",
@@ -91,12 +107,14 @@ def world(app, tmp_path):
                 tag=tag.id,
                 export=export.id,
                 token=exports.download_token(export),
+                upload=upload.id,
             ),
             "theirs": dict(
                 person=their_person.id,
                 tag=their_tag.id,
                 export=their_export.id,
                 token=exports.download_token(their_export),
+                upload=their_upload.id,
             ),
         }
 
@@ -115,7 +133,7 @@ def test_the_matrix_covers_every_route_of_the_feature(app):
     routed = {
         rule.endpoint
         for rule in app.url_map.iter_rules()
-        if app.view_functions[rule.endpoint].__module__ == FEATURE_MODULE
+        if app.view_functions[rule.endpoint].__module__ in FEATURE_MODULES
     }
     assert routed == {endpoint for endpoint, *_ in MATRIX}
 
@@ -144,7 +162,7 @@ def test_ids_of_another_organization_are_404_under_ours(app, client, login, worl
     login("owner@example.org")
     mixed = {**world["theirs"], "org": "ours"}
     for endpoint, method, template, _ in MATRIX:
-        if not any(key in template for key in ("{person}", "{export}")):
+        if not any(key in template for key in ("{person}", "{export}", "{upload}")):
             continue
         response = call(client, method, template.format(**mixed))
         assert response.status_code == 404, endpoint

@@ -1,8 +1,8 @@
-"""supporter exports and tags
+"""supporter exports, imports and tags
 
-Revision ID: 7390bba3afb1
+Revision ID: da47285c4a6e
 Revises: 8d39f69347ab
-Create Date: 2026-11-23 22:24:49.670748
+Create Date: 2026-11-23 22:41:26.635780
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import campaigns.database
 
 
 # revision identifiers, used by Alembic.
-revision = '7390bba3afb1'
+revision = 'da47285c4a6e'
 down_revision = '8d39f69347ab'
 branch_labels = None
 depends_on = None
@@ -41,6 +41,32 @@ def upgrade():
     with op.batch_alter_table('exports', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_exports_expires_at'), ['expires_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_exports_organization_id'), ['organization_id'], unique=False)
+
+    op.create_table('supporter_imports',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organization_id', sa.Integer(), nullable=False),
+    sa.Column('requested_by_id', sa.Integer(), nullable=True),
+    sa.Column('original_name', sa.String(length=200), nullable=False),
+    sa.Column('filename', sa.String(length=80), nullable=True),
+    sa.Column('source', sa.String(length=200), nullable=False),
+    sa.Column('consent', sa.Boolean(), nullable=False),
+    sa.Column('columns', sa.JSON(), nullable=False),
+    sa.Column('mapping', sa.JSON(), nullable=False),
+    sa.Column('status', sa.Enum('uploaded', 'queued', 'running', 'done', 'failed', name='importstatus', native_enum=False, length=20), nullable=False),
+    sa.Column('rows_total', sa.Integer(), nullable=False),
+    sa.Column('rows_done', sa.Integer(), nullable=False),
+    sa.Column('created', sa.Integer(), nullable=False),
+    sa.Column('merged', sa.Integer(), nullable=False),
+    sa.Column('errors', sa.JSON(), nullable=False),
+    sa.Column('error_count', sa.Integer(), nullable=False),
+    sa.Column('created_at', campaigns.database.UTCDateTime(), nullable=False),
+    sa.Column('finished_at', campaigns.database.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['organization_id'], ['organizations.id'], name=op.f('fk_supporter_imports_organization_id_organizations'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['requested_by_id'], ['users.id'], name=op.f('fk_supporter_imports_requested_by_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_supporter_imports'))
+    )
+    with op.batch_alter_table('supporter_imports', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_supporter_imports_organization_id'), ['organization_id'], unique=False)
 
     op.create_table('tags',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -78,6 +104,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_tags_organization_id'))
 
     op.drop_table('tags')
+    with op.batch_alter_table('supporter_imports', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_supporter_imports_organization_id'))
+
+    op.drop_table('supporter_imports')
     with op.batch_alter_table('exports', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_exports_organization_id'))
         batch_op.drop_index(batch_op.f('ix_exports_expires_at'))
