@@ -13,6 +13,7 @@ from campaigns.models.message import FINAL_STATUSES, Message, MessageStatus
 from campaigns.models.organization import Organization
 from campaigns.models.outbox import OutboxEmail
 from campaigns.models.provider_event import ProviderEvent
+from campaigns.models.retention import RetentionPolicy
 from campaigns.models.submission import Submission
 from campaigns.models.supporter import Supporter
 from campaigns.models.supporter_import import ImportStatus, SupporterImport
@@ -45,6 +46,7 @@ __all__ = [
     "PostcodeDistrict",
     "RecoveryCode",
     "ProviderEvent",
+    "RetentionPolicy",
     "Role",
     "Submission",
     "Supporter",

@@ -24,6 +24,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # also tag, export and import. Viewers see counts only, never people.
     "read_supporters": frozenset({Role.owner, Role.organizer, Role.staff}),
     "manage_supporters": frozenset({Role.owner, Role.staff}),
+    # How long people are kept is the organization's decision: owners make it.
+    "manage_retention": frozenset({Role.owner}),
 }
 # Pages an owner can still reach before setting up two-factor when REQUIRE_OWNER_2FA is on:
 # enough to set it up, or to leave.

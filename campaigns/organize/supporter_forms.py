@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, DateField, SelectField, SelectMultipleField, StringField, widgets
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    widgets,
+)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from campaigns.services.exports import COLUMNS, DEFAULT_COLUMNS
 
@@ -74,3 +82,26 @@ class ImportUploadForm(FlaskForm):
 
 class ImportMappingForm(FlaskForm):
     """The selects, one per column, are drawn from the file's header; this carries CSRF."""
+
+
+def _days(label: str, description: str) -> IntegerField:
+    return IntegerField(
+        label,
+        validators=[Optional(), NumberRange(min=1, max=3650, message="From 1 to 3650 days.")],
+        description=description,
+    )
+
+
+class RetentionForm(FlaskForm):
+    unconfirmed_days = _days(
+        "Erase people who never confirmed their email after (days)",
+        "Counted from when we first knew them; anyone who confirms an action is kept.",
+    )
+    unsubscribed_days = _days(
+        "Erase people who unsubscribed after (days)",
+        "Counted from the unsubscribe; anyone who takes an action since is kept.",
+    )
+    ip_hash_days = _days(
+        "Drop the address fingerprints of actions after (days)",
+        "Fingerprints help spot abuse while a campaign is hot; they are not needed later.",
+    )

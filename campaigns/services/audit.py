@@ -38,6 +38,8 @@ KINDS = {
     "supporter_erased": "Erased a supporter on request",
     "import_started": "Started a supporter import",
     "import_completed": "Supporter import finished",
+    "retention_changed": "Changed the retention policy",
+    "retention_applied": "Retention policy erased old records",
 }
 LOGIN_KINDS = ("login", "login_failed", "login_locked")
 USER_AGENT_MAX = 200

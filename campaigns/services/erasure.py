@@ -25,7 +25,9 @@ from campaigns.services import audit
 from campaigns.services.counts import hour_of
 
 
-def erase(organization: Organization, supporter_id: int, actor: User | None) -> dict:
+def erase(
+    organization: Organization, supporter_id: int, actor: User | None, audited: bool = True
+) -> dict:
     """Remove the person everywhere; returns what was removed, in numbers only.
 
     The submissions are deleted with RETURNING their `tallied` mark, and exactly what the
@@ -79,14 +81,16 @@ def erase(organization: Organization, supporter_id: int, actor: User | None) -> 
     db.session.execute(delete(Tagging).where(Tagging.supporter_id == supporter.id))
     db.session.execute(delete(Supporter).where(Supporter.id == supporter.id))
     summary = {"submissions": len(removed), "messages": len(message_ids), "outbox": outbox}
-    # The event names the erasure, never the person.
-    audit.record(
-        "supporter_erased",
-        organization=organization,
-        actor=actor,
-        subject=f"Supporter {supporter_id}",
-        details=summary,
-    )
+    # The event names the erasure, never the person. The retention job records one event
+    # for all the people it erases instead (`audited=False`).
+    if audited:
+        audit.record(
+            "supporter_erased",
+            organization=organization,
+            actor=actor,
+            subject=f"Supporter {supporter_id}",
+            details=summary,
+        )
     db.session.commit()
     return summary
 

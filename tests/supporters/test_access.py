@@ -62,8 +62,15 @@ MATRIX = [
         "/organize/{org}/imports/{upload}/status",
         (200, 403, 200, 403),
     ),
+    ("organize.retention_page", "GET", "/organize/{org}/retention", (200, 403, 403, 403)),
+    # Empty limits: the owner's post saves "keep everyone" and redirects.
+    ("organize.save_retention", "POST", "/organize/{org}/retention", (302, 403, 403, 403)),
 ]
-FEATURE_MODULES = {"campaigns.organize.supporter_routes", "campaigns.organize.import_routes"}
+FEATURE_MODULES = {
+    "campaigns.organize.supporter_routes",
+    "campaigns.organize.import_routes",
+    "campaigns.organize.retention_routes",
+}
 
 
 @pytest.fixture

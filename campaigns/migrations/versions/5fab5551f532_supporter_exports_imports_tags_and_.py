@@ -1,8 +1,8 @@
-"""supporter exports, imports and tags
+"""supporter exports, imports, tags and retention
 
-Revision ID: da47285c4a6e
+Revision ID: 5fab5551f532
 Revises: 8d39f69347ab
-Create Date: 2026-11-23 22:41:26.635780
+Create Date: 2026-11-23 22:43:55.422317
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import campaigns.database
 
 
 # revision identifiers, used by Alembic.
-revision = 'da47285c4a6e'
+revision = '5fab5551f532'
 down_revision = '8d39f69347ab'
 branch_labels = None
 depends_on = None
@@ -42,6 +42,15 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_exports_expires_at'), ['expires_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_exports_organization_id'), ['organization_id'], unique=False)
 
+    op.create_table('retention_policies',
+    sa.Column('organization_id', sa.Integer(), nullable=False),
+    sa.Column('unconfirmed_days', sa.Integer(), nullable=True),
+    sa.Column('unsubscribed_days', sa.Integer(), nullable=True),
+    sa.Column('ip_hash_days', sa.Integer(), nullable=True),
+    sa.Column('updated_at', campaigns.database.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['organization_id'], ['organizations.id'], name=op.f('fk_retention_policies_organization_id_organizations'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('organization_id', name=op.f('pk_retention_policies'))
+    )
     op.create_table('supporter_imports',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('organization_id', sa.Integer(), nullable=False),
@@ -108,6 +117,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_supporter_imports_organization_id'))
 
     op.drop_table('supporter_imports')
+    op.drop_table('retention_policies')
     with op.batch_alter_table('exports', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_exports_organization_id'))
         batch_op.drop_index(batch_op.f('ix_exports_expires_at'))
