@@ -17,6 +17,7 @@ from campaigns.models.retention import RetentionPolicy
 from campaigns.models.submission import Submission
 from campaigns.models.supporter import Supporter
 from campaigns.models.supporter_import import ImportStatus, SupporterImport
+from campaigns.models.suppression import Suppression
 from campaigns.models.tag import Tag, Tagging
 from campaigns.models.target import ActionTarget, Target
 from campaigns.models.user import Membership, RecoveryCode, Role, User
@@ -50,6 +51,7 @@ __all__ = [
     "Role",
     "Submission",
     "Supporter",
+    "Suppression",
     "SupporterImport",
     "ImportStatus",
     "Tag",

@@ -9,4 +9,5 @@ from campaigns.organize import (  # noqa: E402,F401
     retention_routes,
     routes,  # noqa: E402,F401  (routes attach themselves to bp)
     supporter_routes,
+    suppression_routes,
 )

@@ -105,3 +105,13 @@ class RetentionForm(FlaskForm):
         "Drop the address fingerprints of actions after (days)",
         "Fingerprints help spot abuse while a campaign is hot; they are not needed later.",
     )
+
+
+class SuppressionForm(FlaskForm):
+    email = StringField("Email address", validators=[DataRequired(), Length(max=254)])
+    reason = StringField(
+        "Why",
+        validators=[Optional(), Length(max=200)],
+        description="For example “asked by phone never to be emailed”. Do not add details "
+        "about the person.",
+    )

@@ -40,6 +40,8 @@ KINDS = {
     "import_completed": "Supporter import finished",
     "retention_changed": "Changed the retention policy",
     "retention_applied": "Retention policy erased old records",
+    "suppression_added": "Added an address to the suppression list",
+    "suppression_removed": "Removed an address from the suppression list",
 }
 LOGIN_KINDS = ("login", "login_failed", "login_locked")
 USER_AGENT_MAX = 200

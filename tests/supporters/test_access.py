@@ -2,10 +2,11 @@
 role and for members of another organization."""
 
 import pytest
+from sqlalchemy import select
 
 from campaigns.extensions import db
-from campaigns.models import Role
-from campaigns.services import exports, imports, supporters
+from campaigns.models import Role, Suppression
+from campaigns.services import exports, imports, supporters, suppressions
 from campaigns.services.supporter_filters import SupporterFilter
 from tests.conftest import csrf_from
 from tests.factories import make_organization, make_user
@@ -65,11 +66,21 @@ MATRIX = [
     ("organize.retention_page", "GET", "/organize/{org}/retention", (200, 403, 403, 403)),
     # Empty limits: the owner's post saves "keep everyone" and redirects.
     ("organize.save_retention", "POST", "/organize/{org}/retention", (302, 403, 403, 403)),
+    ("organize.suppressions_page", "GET", "/organize/{org}/suppressions", (200, 403, 200, 403)),
+    # An address given: allowed roles add it and are redirected.
+    ("organize.suppressions_page", "POST", "/organize/{org}/suppressions", (302, 403, 302, 403)),
+    (
+        "organize.remove_suppression",
+        "POST",
+        "/organize/{org}/suppressions/{suppression}/remove",
+        (302, 403, 302, 403),
+    ),
 ]
 FEATURE_MODULES = {
     "campaigns.organize.supporter_routes",
     "campaigns.organize.import_routes",
     "campaigns.organize.retention_routes",
+    "campaigns.organize.suppression_routes",
 }
 
 
@@ -107,6 +118,8 @@ def world(app, tmp_path):
         their_upload = imports.upload(
             theirs, requester, "b.csv", b"email\nb@example.org\n", "x", False
         )
+        suppressions.add(ours, requester, "x@example.org", "")
+        suppression = db.session.scalar(select(Suppression))
         return {
             "ours": dict(
                 org="ours",
@@ -115,6 +128,7 @@ def world(app, tmp_path):
                 export=export.id,
                 token=exports.download_token(export),
                 upload=upload.id,
+                suppression=suppression.id,
             ),
             "theirs": dict(
                 person=their_person.id,
@@ -132,7 +146,8 @@ def call(client, method, url):
     # Every organizer page carries a token in its logout form.
     token = csrf_from(client.get("/organize/account").get_data(as_text=True))
     # "confirm" unticked: an allowed erasure answers 302 back to the page, erasing nobody.
-    return client.post(url, data={"name": "x", "columns": ["email"], "csrf_token": token})
+    data = {"name": "x", "columns": ["email"], "email": "s@example.org", "csrf_token": token}
+    return client.post(url, data=data)
 
 
 def test_the_matrix_covers_every_route_of_the_feature(app):

@@ -1,8 +1,8 @@
-"""supporter exports, imports, tags and retention
+"""supporter lists: exports, imports, tags, retention, suppressions
 
-Revision ID: 5fab5551f532
+Revision ID: a283a5614092
 Revises: 8d39f69347ab
-Create Date: 2026-11-23 22:43:55.422317
+Create Date: 2026-11-23 22:45:07.770086
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import campaigns.database
 
 
 # revision identifiers, used by Alembic.
-revision = '5fab5551f532'
+revision = 'a283a5614092'
 down_revision = '8d39f69347ab'
 branch_labels = None
 depends_on = None
@@ -77,6 +77,21 @@ def upgrade():
     with op.batch_alter_table('supporter_imports', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_supporter_imports_organization_id'), ['organization_id'], unique=False)
 
+    op.create_table('suppressions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organization_id', sa.Integer(), nullable=False),
+    sa.Column('email_hash', sa.String(length=64), nullable=False),
+    sa.Column('reason', sa.String(length=200), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', campaigns.database.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_suppressions_created_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['organization_id'], ['organizations.id'], name=op.f('fk_suppressions_organization_id_organizations'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_suppressions')),
+    sa.UniqueConstraint('organization_id', 'email_hash', name=op.f('uq_suppressions_organization_id_email_hash'))
+    )
+    with op.batch_alter_table('suppressions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_suppressions_organization_id'), ['organization_id'], unique=False)
+
     op.create_table('tags',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('organization_id', sa.Integer(), nullable=False),
@@ -113,6 +128,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_tags_organization_id'))
 
     op.drop_table('tags')
+    with op.batch_alter_table('suppressions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_suppressions_organization_id'))
+
+    op.drop_table('suppressions')
     with op.batch_alter_table('supporter_imports', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_supporter_imports_organization_id'))
 
