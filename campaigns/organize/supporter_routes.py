@@ -6,12 +6,11 @@ from flask import abort, flash, g, jsonify, redirect, render_template, request, 
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from campaigns.extensions import db
 from campaigns.models import ExportStatus
 from campaigns.organize import bp
 from campaigns.organize.access import allowed, fresh_required, requires
 from campaigns.organize.supporter_forms import EraseForm, ExportForm, FilterForm, TagForm
-from campaigns.services import audit, erasure, exports, supporters
+from campaigns.services import erasure, exports, supporters
 from campaigns.services.supporter_filters import SupporterFilter
 
 
@@ -129,18 +128,10 @@ def tag_filtered():
     form = TagForm()
     if form.validate_on_submit():
         try:
-            tag, added = supporters.tag_all(g.organization, f, form.name.data)
+            tag, added = supporters.tag_all(g.organization, f, form.name.data, current_user)
         except supporters.TagError as exc:
             flash(str(exc), "error")
         else:
-            audit.record(
-                "supporters_tagged",
-                organization=g.organization,
-                actor=current_user,
-                subject=f"Tag “{tag.name}”",
-                details={"filters": f.to_dict(), "added": added},
-            )
-            db.session.commit()
             flash(f"Tagged {added:,} more people “{tag.name}”.", "success")
     else:
         flash("Give the tag a name of at most 60 characters.", "error")

@@ -9,8 +9,17 @@ from sqlalchemy.orm import selectinload
 
 from campaigns.database import UTCDateTime, dialect_insert, utcnow
 from campaigns.extensions import db
-from campaigns.models import Action, Campaign, Organization, Submission, Supporter, Tag, Tagging
-from campaigns.services import supporter_filters
+from campaigns.models import (
+    Action,
+    Campaign,
+    Organization,
+    Submission,
+    Supporter,
+    Tag,
+    Tagging,
+    User,
+)
+from campaigns.services import audit, supporter_filters
 from campaigns.services.supporter_filters import SupporterFilter
 
 PAGE_SIZE = 50
@@ -133,12 +142,22 @@ def remove_tag(organization: Organization, supporter: Supporter, tag_id: int) ->
     db.session.commit()
 
 
-def tag_all(organization: Organization, f: SupporterFilter, name: str) -> tuple[Tag, int]:
+def tag_all(
+    organization: Organization, f: SupporterFilter, name: str, actor: User
+) -> tuple[Tag, int]:
     """Tag everyone the filter picks, in one INSERT … SELECT; returns the tag and how many
-    people newly got it (those who had it already are left as they were)."""
+    people newly got it (those who had it already are left as they were). Audited with the
+    filters, in the same transaction."""
     tag = find_or_create_tag(organization, name)
     ids = supporter_filters.supporter_ids(organization.id, f).subquery()
     added = _insert_taggings(select(literal(tag.id), ids.c.id, _now()))
+    audit.record(
+        "supporters_tagged",
+        organization=organization,
+        actor=actor,
+        subject=f"Tag “{tag.name}”",
+        details={"filters": f.to_dict(), "added": added},
+    )
     db.session.commit()
     return tag, added
 
