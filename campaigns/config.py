@@ -135,6 +135,14 @@ def from_environment_without_key(instance_path: str) -> dict:
         # Audit events older than this are deleted by the daily prune job.
         "AUDIT_RETENTION_DAYS": _int("AUDIT_RETENTION_DAYS", 365),
         # --- end of staff accounts ---
+        # --- Supporter exports (docs/security.md, "Supporter data") ---
+        # Where export files are written; the instance folder's `exports` when empty.
+        "EXPORT_FOLDER": os.environ.get("EXPORT_FOLDER", ""),
+        # Hours an export file is kept after it is built; a periodic job then deletes it.
+        "EXPORT_RETENTION_HOURS": _int("EXPORT_RETENTION_HOURS", 24),
+        # Minutes a download link works after the page showed it.
+        "EXPORT_LINK_MINUTES": _int("EXPORT_LINK_MINUTES", 15),
+        # --- end of supporter exports ---
         # Web requests time out long before this; it bounds a job that hangs on a provider.
         "JOB_TIMEOUT": _int("JOB_TIMEOUT", 120),
         # --- Campaign tracking (docs/tracking.md) ---

@@ -13,8 +13,10 @@ from campaigns.extensions import db, queues
 from campaigns.jobs import audit as audit_jobs
 from campaigns.jobs import counts as count_jobs
 from campaigns.jobs import digests as digest_jobs
+from campaigns.jobs import exports as export_jobs
 from campaigns.jobs import letters as letter_jobs
 from campaigns.jobs import mail as mail_jobs
+from campaigns.jobs import retention as retention_jobs
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +58,8 @@ def periodic_jobs() -> list[tuple[Callable, str, int]]:
         (mail_jobs.sweep_confirmations, "mail", 300),
         (audit_jobs.prune_audit_log, "default", 24 * 60 * 60),
         (letter_jobs.sweep_messages, "mail", 60),
+        (export_jobs.delete_expired_exports, "exports", 15 * 60),
+        (retention_jobs.apply_retention_policies, "default", 24 * 60 * 60),
     ]
 
 

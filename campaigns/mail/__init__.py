@@ -63,6 +63,7 @@ def send(message: EmailMessage) -> str:
     name = current_app.config["MAIL_BACKEND"]
     if name not in BACKENDS:
         raise PermanentMailError(f"unknown MAIL_BACKEND {name!r}; use one of {BACKENDS}")
+    _refuse_suppressed([message])
     backend = import_module(f"campaigns.mail.{name}_backend")
     return backend.send(message)
 
@@ -76,10 +77,22 @@ def send_batch(messages: list[EmailMessage]) -> list[str]:
     name = current_app.config["MAIL_BACKEND"]
     if name not in BACKENDS:
         raise PermanentMailError(f"unknown MAIL_BACKEND {name!r}; use one of {BACKENDS}")
+    _refuse_suppressed(messages)
     backend = import_module(f"campaigns.mail.{name}_backend")
     if hasattr(backend, "send_batch"):
         return backend.send_batch(messages)
     return [backend.send(message) for message in messages]
+
+
+def _refuse_suppressed(messages: list[EmailMessage]) -> None:
+    """Every email of an organization passes here: none goes to an address on its
+    suppression list. A permanent failure, so callers record it and never retry."""
+    from campaigns.services.suppressions import suppressed
+
+    for organization_id in {m.organization_id for m in messages}:
+        addresses = [m.to for m in messages if m.organization_id == organization_id]
+        if suppressed(organization_id, addresses):
+            raise PermanentMailError("the address is on the organization's suppression list")
 
 
 def sender() -> tuple[str, str]:

@@ -7,6 +7,7 @@ from campaigns.models.campaign import Campaign, CampaignStatus
 from campaigns.models.counts import ActionHourlyCount
 from campaigns.models.directory import Directory, PostcodeDistrict
 from campaigns.models.event import Rsvp, RsvpStatus, Shift
+from campaigns.models.export import Export, ExportStatus
 from campaigns.models.follow import CampaignUpdate, Follow
 from campaigns.models.invitation import Invitation, InvitationStatus
 from campaigns.models.letter import LetterSettings, LetterTemplate
@@ -14,9 +15,13 @@ from campaigns.models.message import FINAL_STATUSES, Message, MessageStatus
 from campaigns.models.organization import Organization
 from campaigns.models.outbox import OutboxEmail
 from campaigns.models.provider_event import ProviderEvent
+from campaigns.models.retention import RetentionPolicy
 from campaigns.models.story import Story, StoryConsent, StoryStatus
 from campaigns.models.submission import Submission
 from campaigns.models.supporter import Supporter
+from campaigns.models.supporter_import import ImportStatus, SupporterImport
+from campaigns.models.suppression import Suppression
+from campaigns.models.tag import Tag, Tagging
 from campaigns.models.target import ActionTarget, Target
 from campaigns.models.tracking import Milestone, PetitionDelivery
 from campaigns.models.user import Membership, RecoveryCode, Role, User
@@ -38,6 +43,8 @@ __all__ = [
     "Follow",
     "CampaignStatus",
     "Directory",
+    "Export",
+    "ExportStatus",
     "Invitation",
     "InvitationStatus",
     "Membership",
@@ -48,6 +55,7 @@ __all__ = [
     "PostcodeDistrict",
     "RecoveryCode",
     "ProviderEvent",
+    "RetentionPolicy",
     "Role",
     "Rsvp",
     "RsvpStatus",
@@ -57,6 +65,11 @@ __all__ = [
     "StoryStatus",
     "Submission",
     "Supporter",
+    "Suppression",
+    "SupporterImport",
+    "ImportStatus",
+    "Tag",
+    "Tagging",
     "Target",
     "User",
     "utcnow",

@@ -5,7 +5,11 @@ bp = Blueprint("organize", __name__)
 from campaigns.organize import (  # noqa: E402,F401
     account_routes,
     action_routes,
+    import_routes,
     member_routes,
+    retention_routes,
     routes,  # noqa: E402,F401  (routes attach themselves to bp)
+    supporter_routes,
+    suppression_routes,
     tracking_routes,
 )

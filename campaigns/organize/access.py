@@ -18,10 +18,15 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "view": frozenset(Role),
     "edit_campaigns": frozenset({Role.owner, Role.organizer}),
     "read_outbox": frozenset({Role.owner, Role.organizer, Role.staff}),
-    # Names and emails of people (an event's roster): not for viewers.
-    "read_supporters": frozenset({Role.owner, Role.organizer, Role.staff}),
     "manage_members": frozenset({Role.owner}),
     "read_audit": frozenset({Role.owner}),
+    # Supporters' personal data (the supporter list, an event's roster): organizers see who
+    # took their actions; staff and owners also tag, export and import. Viewers see counts
+    # only, never people.
+    "read_supporters": frozenset({Role.owner, Role.organizer, Role.staff}),
+    "manage_supporters": frozenset({Role.owner, Role.staff}),
+    # How long people are kept is the organization's decision: owners make it.
+    "manage_retention": frozenset({Role.owner}),
 }
 # Pages an owner can still reach before setting up two-factor when REQUIRE_OWNER_2FA is on:
 # enough to set it up, or to leave.

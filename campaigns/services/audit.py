@@ -31,6 +31,17 @@ KINDS = {
     "invitation_accepted": "Accepted an invitation",
     "role_changed": "Changed a role",
     "member_removed": "Removed a member",
+    "export_requested": "Asked for a supporter export",
+    "export_completed": "Supporter export finished",
+    "export_downloaded": "Downloaded a supporter export",
+    "supporters_tagged": "Tagged a filtered supporter list",
+    "supporter_erased": "Erased a supporter on request",
+    "import_started": "Started a supporter import",
+    "import_completed": "Supporter import finished",
+    "retention_changed": "Changed the retention policy",
+    "retention_applied": "Retention policy erased old records",
+    "suppression_added": "Added an address to the suppression list",
+    "suppression_removed": "Removed an address from the suppression list",
 }
 LOGIN_KINDS = ("login", "login_failed", "login_locked")
 USER_AGENT_MAX = 200
