@@ -180,3 +180,18 @@ def make_council_letter(write_to_all: bool = False) -> Action:
     settings.write_to_all_districts = write_to_all
     db.session.commit()
     return action
+
+
+_addresses = itertools.count(1)
+
+
+def supporter_address() -> str:
+    """A new client address (TEST-NET-2/3 style, 10.x here), so each simulated supporter
+    signs from their own place and the per-address rate limit sees different people."""
+    n = next(_addresses)
+    return f"10.{(n >> 16) & 255}.{(n >> 8) & 255}.{n & 255}"
+
+
+def from_new_address() -> dict:
+    """Keyword arguments for a test client request from a supporter's own address."""
+    return {"environ_overrides": {"REMOTE_ADDR": supporter_address()}}

@@ -6,6 +6,14 @@ from campaigns.models.audit import AuditEvent
 from campaigns.models.campaign import Campaign, CampaignStatus
 from campaigns.models.counts import ActionHourlyCount
 from campaigns.models.directory import Directory, PostcodeDistrict
+from campaigns.models.integrity import (
+    ListEntry,
+    ListKind,
+    ListName,
+    RateLimit,
+    Trend,
+    TrendStatus,
+)
 from campaigns.models.invitation import Invitation, InvitationStatus
 from campaigns.models.letter import LetterSettings, LetterTemplate
 from campaigns.models.message import FINAL_STATUSES, Message, MessageStatus
@@ -24,6 +32,12 @@ __all__ = [
     "ActionTarget",
     "FINAL_STATUSES",
     "LetterSettings",
+    "ListEntry",
+    "ListKind",
+    "ListName",
+    "RateLimit",
+    "Trend",
+    "TrendStatus",
     "LetterTemplate",
     "Message",
     "MessageStatus",

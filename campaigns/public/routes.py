@@ -11,7 +11,7 @@ from campaigns.public import bp
 from campaigns.public.forms import ConfirmForm, LetterForm, SignForm, UnsubscribeForm
 from campaigns.services import actions as action_service
 from campaigns.services import confirmation, directory, letters, subscriptions
-from campaigns.services.signing import ActionClosed, Signer, sign
+from campaigns.services.signing import ActionClosed, DisposableEmail, Signer, sign
 
 
 @bp.get("/")
@@ -59,6 +59,9 @@ def sign_action(slug: str):
         subscribe=form.subscribe.data,
         source=form.source.data or "",
         locale=str(get_locale()),
+        # The peer, or with TRUSTED_PROXIES the client the proxy names (ProxyFix); a client's
+        # own X-Forwarded-For is never read here.
+        ip=request.remote_addr,
     )
     try:
         if ref.kind == ActionKind.letter:
@@ -71,6 +74,16 @@ def sign_action(slug: str):
     except ActionClosed:
         act = action_service.public_action_or_404(slug)
         return _render_action(act, _form_for(act), status=410)
+    except DisposableEmail:
+        # A form error rather than a silent mark: a real person with a throwaway address can
+        # fix it, and the confirmation email to such an address proves nothing.
+        form.email.errors.append(
+            gettext(
+                "Addresses from disposable-email services cannot be used here. "
+                "Please use an email address you keep."
+            )
+        )
+        return _render_action(action_service.public_action_or_404(slug), form, status=422)
     except letters.DistrictChoiceNeeded:
         form.form_errors.append(
             gettext("Your ZIP code is in more than one district: choose yours.")
@@ -118,8 +131,12 @@ def confirm_submit(slug: str, token: str):
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
-    confirmation.confirm(submission)
     act = submission.action
+    if submission.fraudulent:
+        # Its link cannot make it count. The page thanks without claiming it was confirmed,
+        # which is true for a person and tells a bot nothing it could tune against.
+        return render_template("public/confirm_received.html", action=act)
+    confirmation.confirm(submission)
     return render_template(
         "public/confirmed.html", action=act, share=action_service.share_links(act)
     )
@@ -170,6 +187,16 @@ def _letter_view(act, form) -> dict:
     view["chosen"] = request.form.getlist("district")
     try:
         view["recipients"] = letters.recipients(act, postcode, view["chosen"] or None)
+    except DisposableEmail:
+        # A form error rather than a silent mark: a real person with a throwaway address can
+        # fix it, and the confirmation email to such an address proves nothing.
+        form.email.errors.append(
+            gettext(
+                "Addresses from disposable-email services cannot be used here. "
+                "Please use an email address you keep."
+            )
+        )
+        return _render_action(action_service.public_action_or_404(slug), form, status=422)
     except letters.DistrictChoiceNeeded:
         view["recipients"] = []
         view["choose_district"] = True
