@@ -13,6 +13,7 @@ from campaigns.extensions import db, queues
 from campaigns.jobs import audit as audit_jobs
 from campaigns.jobs import counts as count_jobs
 from campaigns.jobs import digests as digest_jobs
+from campaigns.jobs import integrity as integrity_jobs
 from campaigns.jobs import letters as letter_jobs
 from campaigns.jobs import mail as mail_jobs
 
@@ -56,6 +57,8 @@ def periodic_jobs() -> list[tuple[Callable, str, int]]:
         (mail_jobs.sweep_confirmations, "mail", 300),
         (audit_jobs.prune_audit_log, "default", 24 * 60 * 60),
         (letter_jobs.sweep_messages, "mail", 60),
+        # Bulk signing from one address or domain, for organizers to review.
+        (integrity_jobs.flag_trends, "default", 300),
     ]
 
 

@@ -187,16 +187,6 @@ def _letter_view(act, form) -> dict:
     view["chosen"] = request.form.getlist("district")
     try:
         view["recipients"] = letters.recipients(act, postcode, view["chosen"] or None)
-    except DisposableEmail:
-        # A form error rather than a silent mark: a real person with a throwaway address can
-        # fix it, and the confirmation email to such an address proves nothing.
-        form.email.errors.append(
-            gettext(
-                "Addresses from disposable-email services cannot be used here. "
-                "Please use an email address you keep."
-            )
-        )
-        return _render_action(action_service.public_action_or_404(slug), form, status=422)
     except letters.DistrictChoiceNeeded:
         view["recipients"] = []
         view["choose_district"] = True

@@ -31,6 +31,12 @@ KINDS = {
     "invitation_accepted": "Accepted an invitation",
     "role_changed": "Changed a role",
     "member_removed": "Removed a member",
+    "signatures_invalidated": "Invalidated signatures",
+    "signatures_restored": "Restored signatures",
+    "trend_dismissed": "Dismissed a trend",
+    "rate_limits_changed": "Changed the rate limits",
+    "list_entry_added": "Added to a block or allow list",
+    "list_entry_removed": "Removed from a block or allow list",
 }
 LOGIN_KINDS = ("login", "login_failed", "login_locked")
 USER_AGENT_MAX = 200

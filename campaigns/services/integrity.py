@@ -134,7 +134,9 @@ def _load_policy(organization_id: int) -> Policy:
             default = column.default.arg
             setattr(limits, column.key, default(None) if callable(default) else default)
     policy = Policy(limits=limits, allowed_domains=limits.allowed_domain_set())
-    entries = db.session.scalars(select(ListEntry).where(ListEntry.organization_id == organization_id))
+    entries = db.session.scalars(
+        select(ListEntry).where(ListEntry.organization_id == organization_id)
+    )
     sets: dict[tuple[ListKind, ListName], set[str]] = {}
     for entry in entries:
         if entry.kind == ListKind.ip:
@@ -173,9 +175,7 @@ def policy(organization_id: int) -> Policy:
 
 def forget(organization_id: int) -> None:
     """An owner changed the settings or lists: this process reads them again."""
-    current_app.extensions.setdefault("campaigns.integrity_policies", {}).pop(
-        organization_id, None
-    )
+    current_app.extensions.setdefault("campaigns.integrity_policies", {}).pop(organization_id, None)
 
 
 def is_disposable(domain: str, found: Policy) -> bool:

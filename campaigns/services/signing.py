@@ -23,8 +23,8 @@ from sqlalchemy.exc import DBAPIError
 from campaigns.database import autocommit_engine, dialect_insert
 from campaigns.extensions import db, queues
 from campaigns.models import Action, Campaign, CampaignStatus, Submission, Supporter, utcnow
-from campaigns.services.actions import ActionRef
 from campaigns.services import integrity
+from campaigns.services.actions import ActionRef
 from campaigns.services.emails import canonical_email
 from campaigns.services.integrity import DisposableEmail, Verdict
 
