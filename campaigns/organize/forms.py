@@ -249,14 +249,14 @@ class ListEntryForm(FlaskForm):
     kind = SelectField(
         "What",
         choices=[
-            ("ip", "Address or network"),
-            ("domain", "Email domain"),
-            ("disposable", "Disposable-email domain"),
+            SelectChoice("ip", "Address or network"),
+            SelectChoice("domain", "Email domain"),
+            SelectChoice("disposable", "Disposable-email domain"),
         ],
     )
     list_name = SelectField(
         "List",
-        choices=[("block", "Block"), ("allow", "Allow")],
+        choices=[SelectChoice("block", "Block"), SelectChoice("allow", "Allow")],
         description="Allowing a disposable-email domain takes it off the shipped list for you.",
     )
     value = StringField(
