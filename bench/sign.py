@@ -6,8 +6,8 @@ Starts a throw-away PostgreSQL and Redis, migrates and seeds a live petition tha
 confirmation, serves the app with gunicorn (2 sync workers) and drives `wrk` at POST /a/<slug>,
 a unique email and a unique client address (X-Forwarded-For, TRUSTED_PROXIES=1) per request,
 so the rate limits see distinct supporters. The baseline, bench/baseline_app.py, runs under
-the same gunicorn settings against the same PostgreSQL server and takes the same load. The last line printed is
-`ratio: R`, our signatures/s divided by the baseline's inserts/s.
+the same gunicorn settings against the same PostgreSQL server and takes the same load. The
+last line printed is `ratio: R`, our signatures/s divided by the baseline's inserts/s.
 """
 
 from __future__ import annotations

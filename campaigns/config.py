@@ -135,6 +135,9 @@ def from_environment_without_key(instance_path: str) -> dict:
         # Audit events older than this are deleted by the daily prune job.
         "AUDIT_RETENTION_DAYS": _int("AUDIT_RETENTION_DAYS", 365),
         # --- end of staff accounts ---
+        # Days a signature's address hash is kept: long enough to review a trend, then gone,
+        # as the design's privacy notes ask (docs/security.md, "Signature integrity").
+        "IP_HASH_RETENTION_DAYS": _int("IP_HASH_RETENTION_DAYS", 30),
         # Web requests time out long before this; it bounds a job that hangs on a provider.
         "JOB_TIMEOUT": _int("JOB_TIMEOUT", 120),
     }

@@ -59,6 +59,7 @@ def periodic_jobs() -> list[tuple[Callable, str, int]]:
         (letter_jobs.sweep_messages, "mail", 60),
         # Bulk signing from one address or domain, for organizers to review.
         (integrity_jobs.flag_trends, "default", 300),
+        (integrity_jobs.forget_addresses, "default", 24 * 60 * 60),
     ]
 
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import abort
-from sqlalchemy import and_, func, select
+from flask import abort, current_app
+from sqlalchemy import and_, func, select, update
 
 from campaigns.extensions import db
 from campaigns.models import (
@@ -112,6 +112,23 @@ def _open_or_update(action_id: int, kind: str, value: str, n: int, now: datetime
     else:
         trend.count = max(trend.count, n)
         trend.last_seen_at = now
+
+
+def forget_addresses(now: datetime | None = None) -> int:
+    """Clear `ip_hash` on submissions older than IP_HASH_RETENTION_DAYS; returns how many.
+
+    Limits and trends need an hour of them; keeping them a while longer lets an organizer
+    look into a trend, and no longer: supporters' addresses are not ours to keep.
+    """
+    days = current_app.config["IP_HASH_RETENTION_DAYS"]
+    cutoff = (now or utcnow()) - timedelta(days=days)
+    result = db.session.execute(
+        update(Submission)
+        .where(Submission.created_at < cutoff, Submission.ip_hash.is_not(None))
+        .values(ip_hash=None)
+    )
+    db.session.commit()
+    return result.rowcount
 
 
 # --- Reading, for the Integrity page ---------------------------------------------------

@@ -193,3 +193,21 @@ def test_bulk_actions_ask_for_the_password_again(app, client, login, csrf):
         data={"csrf_token": token, "all": "1"},
     )
     assert resp.status_code == 302 and "/organize/reauth" in resp.headers["Location"]
+
+
+def test_address_hashes_are_forgotten_after_the_retention(ctx, run_jobs):
+    """Old signatures lose their address hash; recent ones keep it for trends and limits."""
+    from datetime import timedelta
+
+    from campaigns.jobs import enqueue
+    from campaigns.jobs import integrity as integrity_jobs
+
+    now = utcnow()
+    petition = make_petition()
+    old = sign(petition, signer(ip="192.0.2.1"), now=now - timedelta(days=31)).submission_id
+    new = sign(petition, signer(ip="192.0.2.2"), now=now - timedelta(days=29)).submission_id
+    enqueue(integrity_jobs.forget_addresses, queue="default")
+    run_jobs(["default"])
+    db.session.expire_all()
+    assert db.session.get(Submission, old).ip_hash is None
+    assert db.session.get(Submission, new).ip_hash is not None
