@@ -223,7 +223,6 @@ def check(
     )
     if ip_blocked or matches_domain(domain, found.blocked_domains):
         return Verdict(True, BLOCKED, hashed, domain, False)
-    ip_allowed = ip_allowed and not ip_blocked
 
     limits = found.limits
     windows = []  # (reason, key, limit, seconds)
