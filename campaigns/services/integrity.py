@@ -227,12 +227,13 @@ def check(
     limits = found.limits
     windows = []  # (reason, key, limit, seconds)
     if hashed and not ip_allowed:
-        for limit, seconds in (
-            (limits.burst_limit, limits.burst_seconds),
-            (limits.sustained_limit, limits.sustained_seconds),
+        # Named apart, so two windows of the same length never share (and double) a count.
+        for name, limit, seconds in (
+            ("burst", limits.burst_limit, limits.burst_seconds),
+            ("sustained", limits.sustained_limit, limits.sustained_seconds),
         ):
             if limit and seconds:
-                windows.append((RATE_LIMIT_IP, f"ip:{hashed[:32]}", limit, seconds))
+                windows.append((RATE_LIMIT_IP, f"ip-{name}:{hashed[:32]}", limit, seconds))
     domain_skipped = matches_domain(domain, found.allowed_domains) or matches_domain(
         domain, found.allowed_list_domains
     )

@@ -138,3 +138,16 @@ def test_redis_down_accepts_the_signature(database_url, caplog):
         assert db.session.scalar(select(db.func.count()).select_from(Submission)) == 3
         db.session.remove()
         db.engine.dispose()
+
+
+def test_windows_of_the_same_length_count_apart(ctx):
+    """An owner may give both address windows the same length: each counts once."""
+    petition = make_petition()
+    set_limits(
+        petition.campaign.organization_id,
+        burst_limit=2,
+        burst_seconds=60,
+        sustained_limit=3,
+        sustained_seconds=60,
+    )
+    assert [sign_at(petition, i).fraudulent for i in range(3)] == [False, False, True]
