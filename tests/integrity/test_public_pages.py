@@ -78,3 +78,29 @@ def test_confirmation_link_cannot_validate_a_fraudulent_signature(app, client, c
         petition = good.action
         totals = counts.for_action(petition)
         assert (totals.signed, totals.confirmed) == (1, 1)
+
+
+def test_behind_a_trusted_proxy_each_forwarded_client_is_limited_apart(database_url, redis_url):
+    """With TRUSTED_PROXIES=1 the proxy's X-Forwarded-For names the supporter: two clients
+    behind one proxy are two people; one client twice is over the limit."""
+    from campaigns import create_app
+    from tests.conftest import base_config
+
+    import redis
+
+    app = create_app({**base_config(database_url, redis_url), "TRUSTED_PROXIES": 1})
+    # Counters of earlier tests may name the same action id: start empty, as `app` does.
+    redis.Redis.from_url(redis_url).flushall()
+    client = app.test_client()
+    with app.app_context():
+        slug = make_petition().slug
+    token = csrf_from(client.get(f"/a/{slug}").get_data(as_text=True))
+    for forwarded in ("192.0.2.1", "192.0.2.2", "192.0.2.2"):
+        data = {**signer_form(), "csrf_token": token}
+        resp = client.post(f"/a/{slug}", data=data, headers={"X-Forwarded-For": forwarded})
+        assert resp.status_code == 302
+    with app.app_context():
+        flags = db.session.scalars(select(Submission.fraudulent).order_by(Submission.id)).all()
+        assert flags == [False, False, True]
+        db.session.remove()
+        db.engine.dispose()
