@@ -83,10 +83,10 @@ def test_confirmation_link_cannot_validate_a_fraudulent_signature(app, client, c
 def test_behind_a_trusted_proxy_each_forwarded_client_is_limited_apart(database_url, redis_url):
     """With TRUSTED_PROXIES=1 the proxy's X-Forwarded-For names the supporter: two clients
     behind one proxy are two people; one client twice is over the limit."""
+    import redis
+
     from campaigns import create_app
     from tests.conftest import base_config
-
-    import redis
 
     app = create_app({**base_config(database_url, redis_url), "TRUSTED_PROXIES": 1})
     # Counters of earlier tests may name the same action id: start empty, as `app` does.
