@@ -1,7 +1,10 @@
 -- wrk script for bench/sign.py: POST the sign form with a unique email on every request.
 --
--- Arguments (after `--`): path, csrf token, cookie header, run tag. The emails are
--- <tag>-<thread>-<n>@example.org, so no two requests of a run are the same person.
+-- Arguments (after `--`): path, csrf token, cookie header, run tag, run number. The emails
+-- are <tag>-<thread>-<n>@example.org, so no two requests of a run are the same person, and
+-- each request comes from its own address as a proxy would say it (X-Forwarded-For, believed
+-- with TRUSTED_PROXIES=1): 1<run>.<thread, n>, so no address signs twice in a minute, within
+-- a run or across runs, and the per-address rate limit marks nothing.
 -- done() prints one line, "result <json>", that sign.py reads.
 
 local threads = {}
@@ -13,6 +16,7 @@ end
 
 function init(args)
    path, token, cookie, tag = args[1], args[2], args[3], args[4]
+   run = tonumber(args[5] or "0")
    wrk.method = "POST"
    wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
    wrk.headers["Cookie"] = cookie
@@ -24,6 +28,13 @@ end
 
 function request()
    sent = sent + 1
+   -- 16 threads of 1,048,576 addresses each per run; LuaJIT has no integer shifts here.
+   local n = (id - 1) * 1048576 + sent
+   local address = string.format("%d.%d.%d.%d", 100 + run, math.floor(n / 65536) % 256,
+      math.floor(n / 256) % 256, n % 256)
+   -- A headers table given to wrk.format replaces wrk.headers (cookie, content type): set
+   -- the address on the shared one instead.
+   wrk.headers["X-Forwarded-For"] = address
    return wrk.format(nil, path, nil, prefix .. sent .. "%40example.org")
 end
 

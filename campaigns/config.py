@@ -143,6 +143,9 @@ def from_environment_without_key(instance_path: str) -> dict:
         # Minutes a download link works after the page showed it.
         "EXPORT_LINK_MINUTES": _int("EXPORT_LINK_MINUTES", 15),
         # --- end of supporter exports ---
+        # Days a signature's address hash is kept: long enough to review a trend, then gone,
+        # as the design's privacy notes ask (docs/security.md, "Signature integrity").
+        "IP_HASH_RETENTION_DAYS": _int("IP_HASH_RETENTION_DAYS", 30),
         # Web requests time out long before this; it bounds a job that hangs on a provider.
         "JOB_TIMEOUT": _int("JOB_TIMEOUT", 120),
         # --- Campaign tracking (docs/tracking.md) ---

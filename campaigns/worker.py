@@ -14,6 +14,7 @@ from campaigns.jobs import audit as audit_jobs
 from campaigns.jobs import counts as count_jobs
 from campaigns.jobs import digests as digest_jobs
 from campaigns.jobs import exports as export_jobs
+from campaigns.jobs import integrity as integrity_jobs
 from campaigns.jobs import letters as letter_jobs
 from campaigns.jobs import mail as mail_jobs
 from campaigns.jobs import retention as retention_jobs
@@ -60,6 +61,9 @@ def periodic_jobs() -> list[tuple[Callable, str, int]]:
         (letter_jobs.sweep_messages, "mail", 60),
         (export_jobs.delete_expired_exports, "exports", 15 * 60),
         (retention_jobs.apply_retention_policies, "default", 24 * 60 * 60),
+        # Bulk signing from one address or domain, for organizers to review.
+        (integrity_jobs.flag_trends, "default", 300),
+        (integrity_jobs.forget_addresses, "default", 24 * 60 * 60),
     ]
 
 

@@ -229,3 +229,18 @@ def make_event(campaign: Campaign | None = None, shifts=((2, 5),), **overrides) 
         )
     db.session.commit()
     return action
+
+
+_addresses = itertools.count(1)
+
+
+def supporter_address() -> str:
+    """A new client address (TEST-NET-2/3 style, 10.x here), so each simulated supporter
+    signs from their own place and the per-address rate limit sees different people."""
+    n = next(_addresses)
+    return f"10.{(n >> 16) & 255}.{(n >> 8) & 255}.{n & 255}"
+
+
+def from_new_address() -> dict:
+    """Keyword arguments for a test client request from a supporter's own address."""
+    return {"environ_overrides": {"REMOTE_ADDR": supporter_address()}}

@@ -85,6 +85,8 @@ def send_confirmation(submission_id: int, resend: bool = False) -> str | None:
     submission = db.session.get(Submission, submission_id)
     if submission is None or submission.confirmed_at is not None:
         return None  # erased or confirmed meanwhile: nothing to ask for
+    if submission.fraudulent:
+        return None  # invalidated meanwhile: its address may be a victim's, typed by a bot
     if submission.confirmation_sent_at is not None and not resend:
         return None  # a retried or swept job whose email already went out
     try:
@@ -113,6 +115,7 @@ def sweep_confirmations() -> int:
             Submission.confirmation_sent_at.is_(None),
             Submission.confirmed_at.is_(None),
             Submission.confirmation_error.is_(None),
+            Submission.fraudulent.is_(False),
             Submission.created_at < now - SWEEP_GRACE,
             Submission.created_at > now - SWEEP_HORIZON,
         )

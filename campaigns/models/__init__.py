@@ -9,6 +9,14 @@ from campaigns.models.directory import Directory, PostcodeDistrict
 from campaigns.models.event import Rsvp, RsvpStatus, Shift
 from campaigns.models.export import Export, ExportStatus
 from campaigns.models.follow import CampaignUpdate, Follow
+from campaigns.models.integrity import (
+    ListEntry,
+    ListKind,
+    ListName,
+    RateLimit,
+    Trend,
+    TrendStatus,
+)
 from campaigns.models.invitation import Invitation, InvitationStatus
 from campaigns.models.letter import LetterSettings, LetterTemplate
 from campaigns.models.message import FINAL_STATUSES, Message, MessageStatus
@@ -33,6 +41,12 @@ __all__ = [
     "ActionTarget",
     "FINAL_STATUSES",
     "LetterSettings",
+    "ListEntry",
+    "ListKind",
+    "ListName",
+    "RateLimit",
+    "Trend",
+    "TrendStatus",
     "LetterTemplate",
     "Message",
     "MessageStatus",

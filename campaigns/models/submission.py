@@ -10,6 +10,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -43,14 +44,21 @@ class Submission(db.Model):
         Index(
             "ix_submissions_untallied",
             "id",
-            postgresql_where=text("tallied = 0"),
-            sqlite_where=text("tallied = 0"),
+            postgresql_where=text("tallied = 0 AND fraudulent = false"),
+            sqlite_where=text("tallied = 0 AND fraudulent = 0"),
         ),
         Index(
             "ix_submissions_confirmed_untallied",
             "id",
             postgresql_where=text("tallied = 1 AND confirmed_at IS NOT NULL"),
             sqlite_where=text("tallied = 1 AND confirmed_at IS NOT NULL"),
+        ),
+        # Fraudulent signatures, few, for the organizers' Integrity page.
+        Index(
+            "ix_submissions_fraudulent",
+            "action_id",
+            postgresql_where=text("fraudulent = true"),
+            sqlite_where=text("fraudulent = 1"),
         ),
     )
 
@@ -76,6 +84,14 @@ class Submission(db.Model):
     # signature and a confirmation (see `services.counts.tally`). Signing never touches the
     # counts itself, so a spike never queues on one hot counter row.
     tallied: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
+    # Over a rate limit, from a blocked address or domain, or invalidated by an organizer:
+    # kept, never counted, not confirmable (docs/security.md, "Signature integrity").
+    fraudulent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    fraud_reason: Mapped[str | None] = mapped_column(String(40))
+    # The address signed from, only as a keyed hash (services.ip), for limits and trends.
+    ip_hash: Mapped[str | None] = mapped_column(String(64))
+    # The email's domain, lower case, for the per-domain limit and trends.
+    email_domain: Mapped[str | None] = mapped_column(String(255))
 
     action: Mapped[Action] = relationship()
     supporter: Mapped[Supporter] = relationship()

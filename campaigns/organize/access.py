@@ -27,6 +27,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "manage_supporters": frozenset({Role.owner, Role.staff}),
     # How long people are kept is the organization's decision: owners make it.
     "manage_retention": frozenset({Role.owner}),
+    # Rate limits and block lists decide whose signatures count: owners only.
+    "manage_integrity": frozenset({Role.owner}),
 }
 # Pages an owner can still reach before setting up two-factor when REQUIRE_OWNER_2FA is on:
 # enough to set it up, or to leave.

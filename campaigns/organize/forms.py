@@ -295,3 +295,59 @@ class ShareImageForm(FlaskForm):
         validators=[FileRequired("Choose an image file.")],
         description="PNG or JPEG, at most 2 MB; 1200 × 630 pixels looks best in previews.",
     )
+
+
+def _count(label: str, description: str = "", maximum: int = 1_000_000):
+    return IntegerField(
+        label,
+        validators=[Optional(), NumberRange(min=0, max=maximum)],
+        description=description,
+    )
+
+
+class RateLimitForm(FlaskForm):
+    """An organization's signature limits (services.integrity). 0 turns a limit off."""
+
+    burst_limit = _count("Signatures per address, short window", "Per action. 0 turns it off.")
+    burst_seconds = _count("Short window, seconds", maximum=86_400)
+    sustained_limit = _count("Signatures per address, long window", "Per action.")
+    sustained_seconds = _count("Long window, seconds", maximum=86_400)
+    domain_limit = _count("Signatures per email domain", "Per action, except the domains below.")
+    domain_seconds = _count("Email domain window, seconds", maximum=86_400)
+    allowed_domains = TextAreaField(
+        "Domains without a limit",
+        validators=[Optional(), Length(max=5000)],
+        description="One a line: big webmail providers, where thousands of people share one.",
+    )
+    trending_ip_per_hour = _count(
+        "Flag an address after this many signatures in an hour", "On one action."
+    )
+    trending_domain_per_hour = _count(
+        "Flag an email domain after this many signatures in an hour", "On one action."
+    )
+    letters_per_ip_per_hour = _count(
+        "Hold letters for review after this many from one address in an hour",
+        "On one action, counted per clock hour.",
+    )
+
+
+class ListEntryForm(FlaskForm):
+    kind = SelectField(
+        "What",
+        choices=[
+            SelectChoice("ip", "Address or network"),
+            SelectChoice("domain", "Email domain"),
+            SelectChoice("disposable", "Disposable-email domain"),
+        ],
+    )
+    list_name = SelectField(
+        "List",
+        choices=[SelectChoice("block", "Block"), SelectChoice("allow", "Allow")],
+        description="Allowing a disposable-email domain takes it off the shipped list for you.",
+    )
+    value = StringField(
+        "Value",
+        validators=[DataRequired(), Length(max=255)],
+        description="203.0.113.7, 203.0.113.0/24, 2001:db8::/48, or example.org.",
+    )
+    note = StringField("Note", validators=[Optional(), Length(max=200)])

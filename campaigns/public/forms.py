@@ -18,8 +18,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-# Names may hold any letter, apostrophes, hyphens, spaces, dots; never markup.
-NO_MARKUP = re.compile(r"^[^<>{}\[\]\\]*$")
+# Names may hold any letter, apostrophes, hyphens, spaces, dots; never markup, and never a
+# control character: a line break in a name would reach mail headers (a letter's From name).
+NO_MARKUP = re.compile(r"^[^<>{}\[\]\\\x00-\x1f\x7f]*$")
 POSTCODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 \-]{0,14}$")
 
 

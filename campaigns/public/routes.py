@@ -38,7 +38,7 @@ from campaigns.services import (
     stories,
     subscriptions,
 )
-from campaigns.services.signing import ActionClosed, Signer, sign
+from campaigns.services.signing import ActionClosed, DisposableEmail, Signer, sign
 from campaigns.services.sources import referrer_host
 
 
@@ -149,6 +149,9 @@ def take_action(ref, form: SignForm, render, thanks_endpoint: str, source: str |
         source=(source if source is not None else form.source.data or "")[:64],
         referrer=referrer_host(form.referrer.data) or _outside_referrer(),
         locale=str(get_locale()),
+        # The peer, or with TRUSTED_PROXIES the client the proxy names (ProxyFix); a client's
+        # own X-Forwarded-For is never read here.
+        ip=request.remote_addr,
     )
     extra = {}
     try:
@@ -171,6 +174,16 @@ def take_action(ref, form: SignForm, render, thanks_endpoint: str, source: str |
         return render(act, _form_for(act), status=410)
     except events.ShiftChoiceError:
         form.shifts.errors = [gettext("Please choose among the shifts listed.")]
+        return render(action_service.public_action_or_404(slug), form, status=422)
+    except DisposableEmail:
+        # A form error rather than a silent mark: a real person with a throwaway address can
+        # fix it, and the confirmation email to such an address proves nothing.
+        form.email.errors.append(
+            gettext(
+                "Addresses from disposable-email services cannot be used here. "
+                "Please use an email address you keep."
+            )
+        )
         return render(action_service.public_action_or_404(slug), form, status=422)
     except letters.DistrictChoiceNeeded:
         form.form_errors.append(
@@ -249,8 +262,12 @@ def confirm_submit(slug: str, token: str):
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
-    confirmation.confirm(submission)
     act = submission.action
+    if submission.fraudulent:
+        # Its link cannot make it count. The page thanks without claiming it was confirmed,
+        # which is true for a person and tells a bot nothing it could tune against.
+        return render_template("public/confirm_received.html", action=act)
+    confirmation.confirm(submission)
     return render_template(
         "public/confirmed.html", action=act, share=action_service.share_links(act)
     )

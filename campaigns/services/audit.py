@@ -42,6 +42,12 @@ KINDS = {
     "retention_applied": "Retention policy erased old records",
     "suppression_added": "Added an address to the suppression list",
     "suppression_removed": "Removed an address from the suppression list",
+    "signatures_invalidated": "Invalidated signatures",
+    "signatures_restored": "Restored signatures",
+    "trend_dismissed": "Dismissed a trend",
+    "rate_limits_changed": "Changed the rate limits",
+    "list_entry_added": "Added to a block or allow list",
+    "list_entry_removed": "Removed from a block or allow list",
 }
 LOGIN_KINDS = ("login", "login_failed", "login_locked")
 USER_AGENT_MAX = 200

@@ -29,14 +29,19 @@ def submission_for_token(token: str) -> Submission | None:
 
 
 def confirm(submission: Submission) -> bool:
-    """Mark the submission confirmed; True if this call confirmed it, False if already done.
+    """Mark the submission confirmed; True if this call confirmed it, False if already done
+    or if the submission is fraudulent (its link cannot make it count).
 
     A conditional UPDATE makes it count once even when two clicks race.
     """
     now = utcnow()
     result = db.session.execute(
         update(Submission)
-        .where(Submission.id == submission.id, Submission.confirmed_at.is_(None))
+        .where(
+            Submission.id == submission.id,
+            Submission.confirmed_at.is_(None),
+            Submission.fraudulent.is_(False),
+        )
         .values(confirmed_at=now)
     )
     if result.rowcount != 1:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 
-from sqlalchemy import bindparam, case, func, select, update
+from sqlalchemy import and_, bindparam, case, false, func, select, true, update
 
 from campaigns.database import dialect_insert
 from campaigns.extensions import db
@@ -94,13 +94,14 @@ def tally(batch: int = TALLY_BATCH) -> int:
     sub = Submission.__table__
     deltas: dict[tuple[int, datetime], list[int]] = defaultdict(lambda: [0, 0])
 
+    # Fraudulent submissions are never counted. The same condition as the partial index's, so
+    # the index that holds only the work left stays the one that is read.
+    untallied = and_(sub.c.tallied == 0, sub.c.fraudulent == false())
     signed = db.session.execute(
         update(sub)
         .where(
-            sub.c.tallied == 0,
-            sub.c.id.in_(
-                select(sub.c.id).where(sub.c.tallied == 0).order_by(sub.c.id).limit(batch)
-            ),
+            untallied,
+            sub.c.id.in_(select(sub.c.id).where(untallied).order_by(sub.c.id).limit(batch)),
         )
         .values(tallied=case((sub.c.confirmed_at.is_(None), 1), else_=2))
         .returning(sub.c.action_id, sub.c.created_at, sub.c.confirmed_at)
@@ -131,6 +132,62 @@ def tally(batch: int = TALLY_BATCH) -> int:
     _add(deltas)
     db.session.commit()
     return len(signed) + len(confirmed)
+
+
+def uncount(where) -> int:
+    """Mark the submissions matching `where` fraudulent and take out of the buckets what the
+    tally had already added for them, in the caller's transaction; returns how many.
+
+    One UPDATE per tally mark, each only where the mark still has that value, in the order
+    the tally raises it (0, 1, 2): a row the tally moves on meanwhile is caught by a later
+    statement here, and a row marked fraudulent here is one the tally no longer matches.
+    So nothing is counted by one and missed by the other.
+    """
+    sub = Submission.__table__
+    deltas: dict[tuple[int, datetime], list[int]] = defaultdict(lambda: [0, 0])
+    changed = 0
+    for mark in (0, 1, 2):
+        rows = db.session.execute(
+            update(sub)
+            .where(where, sub.c.fraudulent == false(), sub.c.tallied == mark)
+            .values(fraudulent=True, fraud_reason="invalidated", tallied=0)
+            .returning(sub.c.action_id, sub.c.created_at, sub.c.confirmed_at)
+        ).all()
+        changed += len(rows)
+        for action_id, created_at, confirmed_at in rows:
+            if mark >= 1:
+                deltas[action_id, hour_of(created_at)][0] -= 1
+            if mark == 2:
+                deltas[action_id, hour_of(confirmed_at)][1] -= 1
+    _add(deltas)
+    return changed
+
+
+def recount(where) -> int:
+    """Clear the fraudulent mark of the submissions matching `where` and add them to the
+    buckets at once, in the caller's transaction; returns how many.
+
+    A fraudulent row is never tallied (its mark is 0), so it is added here in full, and
+    marked as counted in the same UPDATE: the tally will not add it again.
+    """
+    sub = Submission.__table__
+    deltas: dict[tuple[int, datetime], list[int]] = defaultdict(lambda: [0, 0])
+    rows = db.session.execute(
+        update(sub)
+        .where(where, sub.c.fraudulent == true(), sub.c.tallied == 0)
+        .values(
+            fraudulent=False,
+            fraud_reason=None,
+            tallied=case((sub.c.confirmed_at.is_(None), 1), else_=2),
+        )
+        .returning(sub.c.action_id, sub.c.created_at, sub.c.confirmed_at)
+    ).all()
+    for action_id, created_at, confirmed_at in rows:
+        deltas[action_id, hour_of(created_at)][0] += 1
+        if confirmed_at is not None:
+            deltas[action_id, hour_of(confirmed_at)][1] += 1
+    _add(deltas)
+    return len(rows)
 
 
 def tally_all() -> int:

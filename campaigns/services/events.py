@@ -73,8 +73,11 @@ def rsvp(action, signer: Signer, shift_ids: list[int]) -> RsvpOutcome:
     wanted = _valid_shift_ids(action.id, shift_ids)
     placed: dict[int, RsvpStatus] = {}
 
-    def place_new(submission_id: int):
-        placed.update(_place(submission_id, wanted))
+    def place_new(submission_id: int, verdict):
+        # An RSVP marked fraudulent (over a rate limit, a blocked address) takes no place: a
+        # flood of them must not fill a picket shift and waitlist the real people.
+        if not verdict.fraudulent:
+            placed.update(_place(submission_id, wanted))
         return None
 
     result = sign(action, signer, on_created=place_new)

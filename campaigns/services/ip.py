@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
+from functools import lru_cache
 
 from flask import current_app, has_request_context, request
 
@@ -18,8 +19,13 @@ def keyed_hash(purpose: str, value: str) -> str:
     secret = current_app.config["SECRET_KEY"]
     if isinstance(secret, str):
         secret = secret.encode()
-    key = hmac.new(secret, f"campaigns/{purpose}".encode(), hashlib.sha256).digest()
-    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
+    return hmac.new(_key(secret, purpose), value.encode(), hashlib.sha256).hexdigest()
+
+
+@lru_cache(maxsize=32)
+def _key(secret: bytes, purpose: str) -> bytes:
+    # Derived once per secret and purpose: signing hashes an address on every request.
+    return hmac.new(secret, f"campaigns/{purpose}".encode(), hashlib.sha256).digest()
 
 
 def ip_hash(ip: str) -> str:

@@ -164,13 +164,15 @@ def send_letter(
     signer: Signer,
     letter: Letter | None = None,
     districts: list[str] | None = None,
+    now=None,
 ) -> SignResult:
     """Record the submission and one message per recipient, in one transaction.
 
     Letters wait (`held`) until the supporter confirms their email where the action
     requires it; otherwise they are queued at once. `letter` is the supporter's edit,
     ignored unless the action lets supporters edit. `districts` is the supporter's pick
-    where their postcode lies in several (see `recipients`).
+    where their postcode lies in several (see `recipients`). `now` is the clock of the
+    rate limits and the surge guard (tests pass their own).
     """
     targets = recipients(action, signer.postcode, districts)
     if not targets:
@@ -190,10 +192,13 @@ def send_letter(
     edited = (letter.subject, letter.body) != (template.subject, template.body)
     screened = screened_word(f"{letter.subject}\n{letter.body}", settings) if edited else None
 
-    def write_messages(submission_id: int):
+    organization_id = organization.id
+
+    def write_messages(submission_id: int, verdict):
         now = utcnow()
+        surge = surge_reason(organization_id, verdict)
         holds = {
-            target.id: hold_reason(settings, submission_id, target, screened, now)
+            target.id: hold_reason(settings, submission_id, target, screened, now, surge)
             for target in targets
         }
         messages = [
@@ -228,7 +233,7 @@ def send_letter(
 
         return enqueue_after_commit
 
-    return sign(action, signer, on_created=write_messages)
+    return sign(action, signer, on_created=write_messages, now=now)
 
 
 def screened_word(text: str, settings: LetterSettings) -> str | None:
@@ -239,13 +244,38 @@ def screened_word(text: str, settings: LetterSettings) -> str | None:
     return None
 
 
+def surge_reason(organization_id: int, verdict) -> str | None:
+    """Why every letter of this submission waits for review on the signing's own evidence:
+    a fraudulent signature (over a rate limit, or blocked), or more letters from one address
+    on this action in this clock hour than the organization's RateLimit allows.
+
+    Held, not dropped: a union hall's shared address may be many real writers, and an
+    organizer releases them in one go from the Delivery page.
+    """
+    from campaigns.services import integrity
+
+    if verdict.fraudulent:
+        return f"signed {integrity.REASONS.get(verdict.reason, verdict.reason)}"
+    limit = integrity.policy(organization_id).limits.letters_per_ip_per_hour
+    if limit and verdict.ip_hour_count > limit:
+        return f"many letters from one address ({verdict.ip_hour_count} this hour)"
+    return None
+
+
 def hold_reason(
-    settings: LetterSettings, submission_id: int, target: Target, screened: str | None, now
+    settings: LetterSettings,
+    submission_id: int,
+    target: Target,
+    screened: str | None,
+    now,
+    surge: str | None = None,
 ) -> str | None:
     """Why this letter must wait for an organizer, or None. Held letters are counted and
     shown on the delivery page; nothing is dropped silently (as WriteToThem does)."""
     if screened:
         return f"the edited letter contains the screened word “{screened}”"
+    if surge:
+        return surge
     limit = settings.daily_limit_per_target or 0
     if limit:
         supporter_id = select(Submission.supporter_id).where(Submission.id == submission_id)

@@ -123,13 +123,13 @@ def apply(policy: RetentionPolicy, now=None) -> dict:
 
 
 def _drop_ip_hashes(policy: RetentionPolicy, now=None) -> int | None:
-    """Clear `submissions.ip_hash` older than the policy's days.
+    """Clear `submissions.ip_hash` older than the policy's days (None: no limit set).
 
-    The column is added by the abuse-marking work; until the model has it there is nothing
-    to drop and this returns None.
+    The deployment-wide IP_HASH_RETENTION_DAYS applies as well (`jobs.integrity`); an
+    organization may only ask for less.
     """
-    column = Submission.__table__.c.get("ip_hash")
-    if column is None or policy.ip_hash_days is None:
+    column = Submission.__table__.c.ip_hash
+    if policy.ip_hash_days is None:
         return None
     cutoff = (now or utcnow()) - timedelta(days=policy.ip_hash_days)
     actions = (

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 from functools import cache
 
 from flask import current_app
@@ -22,8 +23,12 @@ from sqlalchemy.exc import DBAPIError
 from campaigns.database import autocommit_engine, dialect_insert
 from campaigns.extensions import db, queues
 from campaigns.models import Action, Campaign, CampaignStatus, Submission, Supporter, utcnow
+from campaigns.services import integrity
 from campaigns.services.actions import ActionRef
 from campaigns.services.emails import canonical_email
+from campaigns.services.integrity import DisposableEmail, Verdict
+
+__all__ = ["ActionClosed", "DisposableEmail", "SignResult", "Signer", "Verdict", "sign"]
 
 log = logging.getLogger(__name__)
 
@@ -48,12 +53,16 @@ class Signer:
     # Host only (see services.sources.referrer_host), never a full address.
     referrer: str = ""
     locale: str = "en"
+    # The address the request came from (request.remote_addr: behind TRUSTED_PROXIES, the
+    # client's). Used for rate limits and lists, and stored only as a keyed hash.
+    ip: str | None = None
 
 
 @dataclass
 class SignResult:
     submission_id: int
     created: bool
+    fraudulent: bool = False
 
     @property
     def submission(self) -> Submission:
@@ -63,33 +72,55 @@ class SignResult:
 def sign(
     action: Action | ActionRef,
     signer: Signer,
-    on_created: Callable[[int], Callable[[], None] | None] | None = None,
+    on_created: Callable[[int, Verdict], Callable[[], None] | None] | None = None,
+    now: datetime | None = None,
 ) -> SignResult:
     """Record `signer`'s signature on `action` and queue the confirmation email.
 
     Signing again with an alias of the same address is the same signature: nothing is
     counted twice, and an unconfirmed signer gets the confirmation email again.
 
-    `on_created(submission_id)` writes what the action adds (letters, say) in the same
-    transaction as the submission; what it returns is called after the commit.
+    `on_created(submission_id, verdict)` writes what the action adds (letters, say) in the
+    same transaction as the submission; what it returns is called after the commit.
+
+    A signature over a rate limit or from a blocked address is stored as fraudulent: the
+    supporter sees the usual thank-you, but it is never counted, mailed or confirmable.
+    Raises DisposableEmail, writing nothing, for an address at a disposable-email provider.
+    `now` is the clock the limits' windows are read on (tests pass their own).
     """
     if action.campaign_status != CampaignStatus.live:
         raise ActionClosed(action.slug)
-    now = utcnow()
+    now = now or utcnow()
+    verdict = integrity.check(
+        action.organization_id,
+        action.id,
+        signer.ip,
+        signer.email,
+        now,
+        count_hourly=on_created is not None,
+    )
+    if verdict.fraudulent:
+        # Nobody is subscribed to mail on the word of a request we do not believe.
+        signer = replace(signer, subscribe=False)
     after_commit = None
     if on_created is None and _dialect() == "postgresql":
-        submission_id, created, confirmed = _sign_in_one_statement(action, signer, now)
+        submission_id, created, confirmed = _sign_in_one_statement(action, signer, now, verdict)
     else:
         _check_live(action)
         supporter_id = _upsert_supporter(action.organization_id, signer, now)
-        submission_id, created, confirmed = _insert_submission(action.id, supporter_id, signer, now)
+        submission_id, created, confirmed = _insert_submission(
+            action.id, supporter_id, signer, now, verdict
+        )
         if created and on_created is not None:
-            after_commit = on_created(submission_id)
+            after_commit = on_created(submission_id, verdict)
         db.session.commit()
     if after_commit is not None:
         after_commit()
-    _queue_follow_up(submission_id, created, confirmed)
-    return SignResult(submission_id, created)
+    if not verdict.fraudulent:
+        # A fraudulent signature gets no email (its address may be a victim's, typed by a
+        # bot) and adds nothing to the counts, so it needs neither job.
+        _queue_follow_up(submission_id, created, confirmed)
+    return SignResult(submission_id, created, verdict.fraudulent and created)
 
 
 def _queue_follow_up(submission_id: int, created: bool, confirmed: bool) -> None:
@@ -195,19 +226,24 @@ def _supporter_upsert(dialect: str, only_if_live: bool = False):
     ).returning(table.c.id)
 
 
+_SUBMISSION_COLUMNS = (
+    "comment",
+    "source",
+    "referrer",
+    "show_name",
+    "locale",
+    "created_at",
+    "fraudulent",
+    "fraud_reason",
+    "ip_hash",
+    "email_domain",
+)
+
+
 @cache
 def _submission_insert(dialect: str):
     table = Submission.__table__
-    names = (
-        "action_id",
-        "supporter_id",
-        "comment",
-        "source",
-        "referrer",
-        "show_name",
-        "locale",
-        "created_at",
-    )
+    names = ("action_id", "supporter_id", *_SUBMISSION_COLUMNS)
     return (
         dialect_insert(dialect, table)
         .values({n: _param(table, n) for n in names})
@@ -255,11 +291,11 @@ def _supporter_params(organization_id: int, signer: Signer, now) -> dict:
 
 
 def _insert_submission(
-    action_id: int, supporter_id: int, signer: Signer, now
+    action_id: int, supporter_id: int, signer: Signer, now, verdict: Verdict
 ) -> tuple[int, bool, bool]:
     """(submission id, created now?, confirmed?). The unique (action, supporter) constraint
     decides between simultaneous requests: exactly one of them creates the row."""
-    params = _submission_params(action_id, signer, now) | {"supporter_id": supporter_id}
+    params = _submission_params(action_id, signer, now, verdict) | {"supporter_id": supporter_id}
     new_id = db.session.execute(_submission_insert(_dialect()), params).scalar_one_or_none()
     if new_id is not None:
         return new_id, True, False
@@ -269,7 +305,7 @@ def _insert_submission(
     return existing_id, False, confirmed_at is not None
 
 
-def _submission_params(action_id: int, signer: Signer, now) -> dict:
+def _submission_params(action_id: int, signer: Signer, now, verdict: Verdict) -> dict:
     return {
         "action_id": action_id,
         "comment": signer.comment,
@@ -278,6 +314,10 @@ def _submission_params(action_id: int, signer: Signer, now) -> dict:
         "show_name": signer.show_name,
         "locale": signer.locale,
         "created_at": now,
+        "fraudulent": verdict.fraudulent,
+        "fraud_reason": verdict.reason,
+        "ip_hash": verdict.ip_hash,
+        "email_domain": verdict.email_domain,
     }
 
 
@@ -291,7 +331,7 @@ def _one_statement_sign():
     """
     table = Submission.__table__
     person = _supporter_upsert("postgresql", only_if_live=True).cte("person")
-    names = ("action_id", "comment", "source", "referrer", "show_name", "locale", "created_at")
+    names = ("action_id", *_SUBMISSION_COLUMNS)
     chosen = select(*(_param(table, n) for n in names), person.c.id)
     new = (
         pg_insert(table)
@@ -316,10 +356,10 @@ def _one_statement_sign():
     )
 
 
-def _sign_in_one_statement(action: Action | ActionRef, signer: Signer, now):
+def _sign_in_one_statement(action: Action | ActionRef, signer: Signer, now, verdict: Verdict):
     """One round trip, on the autocommit pool: the statement is its own transaction."""
     params = _supporter_params(action.organization_id, signer, now) | _submission_params(
-        action.id, signer, now
+        action.id, signer, now, verdict
     )
     engine = autocommit_engine(current_app._get_current_object(), db.engine)
     try:

@@ -29,7 +29,9 @@ class PublishedStory:
 def submit(action, signer: Signer, text: str, consent: StoryConsent) -> SignResult:
     """Record the story with the submission, in one transaction; one story per person."""
 
-    def write_story(submission_id: int):
+    def write_story(submission_id: int, verdict):
+        # A story from a fraudulent signing is kept for the moderators like any other: nothing
+        # is public before they approve it.
         db.session.add(
             Story(
                 submission_id=submission_id,

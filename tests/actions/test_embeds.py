@@ -6,7 +6,7 @@ from sqlalchemy import select
 from campaigns.extensions import db
 from campaigns.models import ActionKind, Rsvp, Submission
 from campaigns.services import events
-from tests.factories import make_action, make_event, make_petition, signer_form
+from tests.factories import from_new_address, make_action, make_event, make_petition, signer_form
 
 EMBED_TOKEN = re.compile(r'name="embed_token" value="([^"]+)"')
 
@@ -40,7 +40,7 @@ def test_embedded_signature_counts_with_the_partner_as_source(app, run_jobs):
     client = app.test_client(use_cookies=False)
     _, token = embed_form(client, slug, source="teamsters-local-5")
     data = signer_form() | {"embed_token": token, "source": "teamsters-local-5"}
-    resp = client.post(f"/embed/a/{slug}", data=data)
+    resp = client.post(f"/embed/a/{slug}", data=data, **from_new_address())
     assert resp.status_code == 302
     assert f"/embed/a/{slug}/thanks?signed=new" in resp.headers["Location"]
     thanks = client.get(resp.headers["Location"])
@@ -60,7 +60,7 @@ def test_embedded_rsvp_records_the_partner(app):
     client = app.test_client(use_cookies=False)
     _, token = embed_form(client, slug, source="worker-center")
     data = signer_form() | {"embed_token": token, "shifts": str(shift_id)}
-    resp = client.post(f"/embed/a/{slug}?source=worker-center", data=data)
+    resp = client.post(f"/embed/a/{slug}?source=worker-center", data=data, **from_new_address())
     assert resp.status_code == 302
     assert "calendar.ics" in client.get(resp.headers["Location"]).get_data(as_text=True)
     with app.app_context():
@@ -81,7 +81,7 @@ def test_embed_post_without_a_valid_token_is_refused(app, token):
     if token == "other-action":
         _, token = embed_form(client, other)
     data = signer_form(first_name="Lucía") | {"embed_token": token}
-    resp = client.post(f"/embed/a/{slug}", data=data)
+    resp = client.post(f"/embed/a/{slug}", data=data, **from_new_address())
     assert resp.status_code == 400
     html = resp.get_data(as_text=True)
     assert "This form expired" in html and 'value="Lucía"' in html
@@ -99,7 +99,9 @@ def test_expired_embed_token_is_refused(app, monkeypatch):
     _, token = embed_form(client, slug)
     real = time.time
     monkeypatch.setattr(time, "time", lambda: real() + 5 * 3600)
-    resp = client.post(f"/embed/a/{slug}", data=signer_form() | {"embed_token": token})
+    resp = client.post(
+        f"/embed/a/{slug}", data=signer_form() | {"embed_token": token}, **from_new_address()
+    )
     assert resp.status_code == 400
 
 
@@ -109,7 +111,11 @@ def test_bad_embed_input_is_refused_with_messages(app):
         slug = make_petition().slug
     client = app.test_client(use_cookies=False)
     _, token = embed_form(client, slug)
-    resp = client.post(f"/embed/a/{slug}", data=signer_form(email="nope") | {"embed_token": token})
+    resp = client.post(
+        f"/embed/a/{slug}",
+        data=signer_form(email="nope") | {"embed_token": token},
+        **from_new_address(),
+    )
     assert resp.status_code == 422
     assert "Please enter a valid email address" in resp.get_data(as_text=True)
     assert "frame-ancestors *" in resp.headers["Content-Security-Policy"]

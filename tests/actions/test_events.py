@@ -12,14 +12,14 @@ from campaigns.jobs.events import reminder_job_id
 from campaigns.models import Action, OutboxEmail, Rsvp, RsvpStatus, Shift, Submission
 from campaigns.services import events
 from campaigns.services.signing import Signer
-from tests.factories import make_event, signer_form
+from tests.factories import from_new_address, make_event, signer_form
 
 
 def post_rsvp(client, csrf, slug, shift_ids, **fields):
     data = signer_form(**fields)
     data["shifts"] = [str(i) for i in shift_ids]
     data.setdefault("csrf_token", csrf(f"/a/{slug}"))
-    return client.post(f"/a/{slug}", data=data)
+    return client.post(f"/a/{slug}", data=data, **from_new_address())
 
 
 def shift_ids(app, slug) -> list[int]:
@@ -102,7 +102,7 @@ def test_bad_rsvp_is_refused_and_nothing_written(
     data = signer_form(**fields)
     data["shifts"] = [str(i) for i in ids]
     data["csrf_token"] = csrf(f"/a/{event_slug}")
-    resp = client.post(f"/a/{event_slug}", data=data)
+    resp = client.post(f"/a/{event_slug}", data=data, **from_new_address())
     assert resp.status_code == 422
     assert message in resp.get_data(as_text=True)
     with app.app_context():

@@ -3,13 +3,13 @@ from sqlalchemy import select
 
 from campaigns.extensions import db
 from campaigns.models import ActionKind, OutboxEmail, Submission
-from tests.factories import make_action, signer_form
+from tests.factories import from_new_address, make_action, signer_form
 
 
 def post(client, csrf, slug, **fields):
     data = signer_form(**fields)
     data.setdefault("csrf_token", csrf(f"/a/{slug}"))
-    return client.post(f"/a/{slug}", data=data)
+    return client.post(f"/a/{slug}", data=data, **from_new_address())
 
 
 @pytest.fixture

@@ -4,7 +4,14 @@ from sqlalchemy import select
 from campaigns.extensions import db
 from campaigns.models import ActionKind, Story, StoryStatus, Submission
 from tests.conftest import csrf_from
-from tests.factories import make_action, make_campaign, make_organization, make_user, signer_form
+from tests.factories import (
+    from_new_address,
+    make_action,
+    make_campaign,
+    make_organization,
+    make_user,
+    signer_form,
+)
 
 SECRET = "My supervisor Jim Beam at the Acme night shift cut my hours"
 
@@ -12,7 +19,7 @@ SECRET = "My supervisor Jim Beam at the Acme night shift cut my hours"
 def post_story(client, csrf, slug, story=SECRET, consent="name_city", **fields):
     data = signer_form(**fields) | {"story": story, "consent": consent}
     data.setdefault("csrf_token", csrf(f"/a/{slug}"))
-    return client.post(f"/a/{slug}", data=data)
+    return client.post(f"/a/{slug}", data=data, **from_new_address())
 
 
 @pytest.fixture

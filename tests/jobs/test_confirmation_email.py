@@ -10,13 +10,13 @@ from campaigns.extensions import db, queues
 from campaigns.jobs.mail import PENDING_KEY, sweep_confirmations
 from campaigns.models import OutboxEmail, Submission, utcnow
 from tests.conftest import csrf_from
-from tests.factories import make_petition, signer_form
+from tests.factories import from_new_address, make_petition, signer_form
 from tests.support.sendgrid_server import Reply
 
 
 def sign_through_page(client, csrf, slug, **fields):
     data = {**signer_form(**fields), "csrf_token": csrf(f"/a/{slug}")}
-    resp = client.post(f"/a/{slug}", data=data)
+    resp = client.post(f"/a/{slug}", data=data, **from_new_address())
     assert resp.status_code == 302, resp.get_data(as_text=True)
 
 

@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 from campaigns.extensions import db
 from campaigns.models import Campaign, CampaignStatus, Submission, Supporter
 from campaigns.services import counts
-from tests.factories import make_campaign, make_petition, signer_form
+from tests.factories import from_new_address, make_campaign, make_petition, signer_form
 
 
 def total_submissions(app) -> int:
@@ -15,7 +15,7 @@ def total_submissions(app) -> int:
 def post_sign(client, csrf, slug, **fields):
     data = signer_form(**fields)
     data.setdefault("csrf_token", csrf(f"/a/{slug}"))
-    return client.post(f"/a/{slug}", data=data)
+    return client.post(f"/a/{slug}", data=data, **from_new_address())
 
 
 @pytest.fixture

@@ -104,16 +104,25 @@ def test_without_a_policy_nothing_is_erased(app):
         assert db.session.scalar(select(func.count()).select_from(Supporter)) == 1
 
 
-def test_ip_fingerprints_are_skipped_until_submissions_have_them(app):
-    """This branch has no submissions.ip_hash column: the policy's IP limit does nothing
-    and says so (None) rather than failing."""
+def test_address_hashes_older_than_the_policy_are_dropped(app):
+    """A policy of 30 days clears the address hashes of older signatures, keeps the rest."""
     with app.app_context():
         org = make_organization()
+        petition = make_petition(make_campaign(org))
+        old = make_supporter(org, (petition,), created_at=utcnow() - timedelta(days=40))
+        new = make_supporter(org, (petition,))
+        for person, days in ((old, 40), (new, 1)):
+            submission = db.session.scalars(
+                select(Submission).where(Submission.supporter_id == person.id)
+            ).one()
+            submission.ip_hash = f"hash-{person.id}"
+            submission.created_at = utcnow() - timedelta(days=days)
         policy = RetentionPolicy(organization_id=org.id, ip_hash_days=30)
         db.session.add(policy)
         db.session.commit()
-        assert "ip_hash" not in Submission.__table__.c
-        assert retention.apply(policy)["ip_hashes_dropped"] is None
+        assert retention.apply(policy)["ip_hashes_dropped"] == 1
+        hashes = dict(db.session.execute(select(Submission.supporter_id, Submission.ip_hash)).all())
+        assert hashes == {old.id: None, new.id: f"hash-{new.id}"}
 
 
 def test_retention_job_is_scheduled():

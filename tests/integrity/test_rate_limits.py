@@ -1,0 +1,153 @@
+"""Rate limits per address and per email domain: over a limit, a signature is stored as
+fraudulent and not counted; the windows are fixed and tested at their edges."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from sqlalchemy import select
+
+from campaigns import create_app
+from campaigns.extensions import db, queues
+from campaigns.jobs.mail import PENDING_KEY
+from campaigns.models import Submission
+from campaigns.services import counts
+from tests.conftest import base_config
+from tests.factories import make_petition
+from tests.integrity.conftest import set_limits, sign_at
+
+
+@pytest.mark.both_databases
+def test_burst_window_edges(ctx):
+    """One signature a minute per address: the second in the same minute is fraudulent, the
+    first of the next minute is not."""
+    petition = make_petition()
+    first = sign_at(petition, 0)
+    second = sign_at(petition, 59.999)
+    third = sign_at(petition, 60)
+    assert (first.fraudulent, second.fraudulent, third.fraudulent) == (False, True, False)
+    assert second.fraud_reason == "rate_limit_ip"
+    assert first.ip_hash == second.ip_hash and len(first.ip_hash) == 64
+    assert "203.0.113.7" not in first.ip_hash
+
+
+def test_sustained_window_edges(ctx):
+    """Five per five minutes per address: the sixth attempt within the window is fraudulent
+    even when the minute's burst allows it, and the next window starts afresh."""
+    petition = make_petition()
+    verdicts = [sign_at(petition, t).fraudulent for t in (0, 60, 120, 180, 240)]
+    assert verdicts == [False] * 5
+    assert sign_at(petition, 299).fraud_reason == "rate_limit_ip"
+    assert sign_at(petition, 300).fraudulent is False
+
+
+def test_sustained_counts_attempts_over_the_burst_too(ctx):
+    """Attempts marked by the burst window still count toward the sustained one."""
+    petition = make_petition()
+    results = [sign_at(petition, t).fraudulent for t in (0, 1, 2, 3, 4, 60)]
+    # five attempts in the first minute use the sustained allowance up
+    assert results == [False, True, True, True, True, True]
+
+
+def test_addresses_are_limited_apart(ctx):
+    """Another address is another supporter."""
+    petition = make_petition()
+    assert not sign_at(petition, 0, ip="203.0.113.7").fraudulent
+    assert not sign_at(petition, 1, ip="203.0.113.8").fraudulent
+
+
+def test_ipv6_addresses_share_their_64(ctx):
+    """One phone may use any address of its /64: the limit applies to the network."""
+    petition = make_petition()
+    assert not sign_at(petition, 0, ip="2001:db8:1:2::1").fraudulent
+    assert sign_at(petition, 1, ip="2001:db8:1:2:ffff::9").fraudulent
+    assert not sign_at(petition, 2, ip="2001:db8:1:3::1").fraudulent
+
+
+def test_limits_are_per_action(ctx):
+    """Signing two petitions in a minute from one address is fine."""
+    one, two = make_petition(), make_petition()
+    assert not sign_at(one, 0).fraudulent
+    assert not sign_at(two, 1).fraudulent
+
+
+def test_domain_limit_spares_webmail(ctx):
+    """Over the per-domain limit a signature is fraudulent, except at the big webmail
+    providers on the allow list."""
+    petition = make_petition()
+    set_limits(petition.campaign.organization_id, domain_limit=2)
+    mine = [
+        sign_at(petition, i, ip=f"198.51.100.{i}", email=f"p{i}@union-busters.example")
+        for i in range(3)
+    ]
+    assert [s.fraudulent for s in mine] == [False, False, True]
+    assert mine[2].fraud_reason == "rate_limit_domain"
+    assert mine[2].email_domain == "union-busters.example"
+    gmail = [
+        sign_at(petition, 10 + i, ip=f"198.51.100.{10 + i}", email=f"p{i}@gmail.com")
+        for i in range(5)
+    ]
+    assert not any(s.fraudulent for s in gmail)
+
+
+def test_domain_window_edge(ctx):
+    """The domain window is an hour: the count starts again at the next hour."""
+    petition = make_petition()
+    set_limits(petition.campaign.organization_id, domain_limit=1)
+    assert not sign_at(petition, 0, ip="198.51.100.1", email="a@corp.example").fraudulent
+    assert sign_at(petition, 3599, ip="198.51.100.2", email="b@corp.example").fraudulent
+    assert not sign_at(petition, 3600, ip="198.51.100.3", email="c@corp.example").fraudulent
+
+
+def test_zero_turns_a_limit_off(ctx):
+    petition = make_petition()
+    set_limits(petition.campaign.organization_id, burst_limit=0, sustained_limit=0)
+    assert not any(sign_at(petition, i).fraudulent for i in range(8))
+
+
+@pytest.mark.both_databases
+def test_fraudulent_signatures_are_not_counted_or_mailed(ctx):
+    """The tally adds nothing for a fraudulent signature, and no confirmation is queued."""
+    petition = make_petition(requires_confirmation=True)
+    queues.connection.delete(PENDING_KEY)
+    good = sign_at(petition, 0)
+    bad = sign_at(petition, 1)
+    assert bad.fraudulent and not good.fraudulent
+    assert counts.tally_all() == 1
+    totals = counts.for_action(petition)
+    assert (totals.signed, totals.confirmed) == (1, 0)
+    pending = [int(x) for x in queues.connection.lrange(PENDING_KEY, 0, -1)]
+    assert pending == [good.id]
+    db.session.expire_all()
+    assert db.session.get(Submission, bad.id).tallied == 0
+
+
+def test_redis_down_accepts_the_signature(database_url, caplog):
+    """With Redis unreachable, signing still works and nothing is marked; it is logged."""
+    app = create_app(base_config(database_url, "redis://127.0.0.1:9/0"))
+    # Alembic's logging setup (run by the session's migrations) disables loggers that existed
+    # before it; this one must be heard.
+    logging.getLogger("campaigns.services.integrity").disabled = False
+    with app.app_context():
+        petition = make_petition()
+        with caplog.at_level(logging.ERROR):
+            subs = [sign_at(petition, i) for i in range(3)]
+        assert not any(s.fraudulent for s in subs)
+        assert "rate limits not checked" in caplog.text
+        assert db.session.scalar(select(db.func.count()).select_from(Submission)) == 3
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_windows_of_the_same_length_count_apart(ctx):
+    """An owner may give both address windows the same length: each counts once."""
+    petition = make_petition()
+    set_limits(
+        petition.campaign.organization_id,
+        burst_limit=2,
+        burst_seconds=60,
+        sustained_limit=3,
+        sustained_seconds=60,
+    )
+    assert [sign_at(petition, i).fraudulent for i in range(3)] == [False, False, True]
