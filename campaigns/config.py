@@ -135,6 +135,11 @@ def from_environment_without_key(instance_path: str) -> dict:
         # Audit events older than this are deleted by the daily prune job.
         "AUDIT_RETENTION_DAYS": _int("AUDIT_RETENTION_DAYS", 365),
         # --- end of staff accounts ---
+        # --- The OSDI API (docs/api.md) ---
+        # Requests per second per key, and how many may come at once (Action Network: 4/s).
+        "API_RATE_LIMIT": _int("API_RATE_LIMIT", 4),
+        "API_RATE_BURST": _int("API_RATE_BURST", 4),
+        # --- end of the API ---
         # Web requests time out long before this; it bounds a job that hangs on a provider.
         "JOB_TIMEOUT": _int("JOB_TIMEOUT", 120),
     }

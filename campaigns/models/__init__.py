@@ -1,6 +1,7 @@
 """The domain model; every model is importable from here."""
 
 from campaigns.database import utcnow
+from campaigns.models.api_key import ApiKey, ApiScope
 from campaigns.models.action import Action, ActionKind, ActionTranslation
 from campaigns.models.audit import AuditEvent
 from campaigns.models.campaign import Campaign, CampaignStatus
@@ -22,6 +23,8 @@ __all__ = [
     "ActionHourlyCount",
     "ActionKind",
     "ActionTarget",
+    "ApiKey",
+    "ApiScope",
     "FINAL_STATUSES",
     "LetterSettings",
     "LetterTemplate",

@@ -20,6 +20,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "read_outbox": frozenset({Role.owner, Role.organizer, Role.staff}),
     "manage_members": frozenset({Role.owner}),
     "read_audit": frozenset({Role.owner}),
+    # API keys open the organization's supporter list to another system.
+    "manage_api": frozenset({Role.owner}),
 }
 # Pages an owner can still reach before setting up two-factor when REQUIRE_OWNER_2FA is on:
 # enough to set it up, or to leave.

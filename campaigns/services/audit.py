@@ -31,6 +31,8 @@ KINDS = {
     "invitation_accepted": "Accepted an invitation",
     "role_changed": "Changed a role",
     "member_removed": "Removed a member",
+    "api_key_created": "Created an API key",
+    "api_key_revoked": "Revoked an API key",
 }
 LOGIN_KINDS = ("login", "login_failed", "login_locked")
 USER_AGENT_MAX = 200

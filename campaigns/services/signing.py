@@ -19,7 +19,7 @@ from sqlalchemy import and_, bindparam, case, not_, or_, select, true
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import DBAPIError
 
-from campaigns.database import autocommit_engine, dialect_insert
+from campaigns.database import autocommit_engine, dialect_insert, new_uuid
 from campaigns.extensions import db, queues
 from campaigns.models import Action, Campaign, CampaignStatus, Submission, Supporter, utcnow
 from campaigns.services.actions import ActionRef
@@ -137,6 +137,7 @@ def _param(table, name: str):
 
 
 _SUPPORTER_COLUMNS = (
+    "uuid",
     "organization_id",
     "email",
     "email_key",
@@ -197,9 +198,11 @@ def _supporter_upsert(dialect: str, only_if_live: bool = False):
 def _submission_insert(dialect: str):
     table = Submission.__table__
     names = ("action_id", "supporter_id", "comment", "source", "show_name", "locale", "created_at")
+    values = {n: _param(table, n) for n in names}
+    values["uuid"] = _submission_uuid()
     return (
         dialect_insert(dialect, table)
-        .values({n: _param(table, n) for n in names})
+        .values(values)
         .on_conflict_do_nothing(index_elements=[table.c.action_id, table.c.supporter_id])
         .returning(table.c.id)
     )
@@ -209,6 +212,11 @@ _EXISTING_SUBMISSION = select(Submission.__table__.c.id, Submission.__table__.c.
     Submission.__table__.c.action_id == bindparam("action_id"),
     Submission.__table__.c.supporter_id == bindparam("supporter_id"),
 )
+
+
+def _submission_uuid():
+    """The submission's uuid, named apart from the person's in the one-statement path."""
+    return bindparam("submission_uuid", type_=Submission.__table__.c.uuid.type)
 
 
 def _dialect() -> str:
@@ -228,6 +236,9 @@ def _upsert_supporter(organization_id: int, signer: Signer, now) -> int:
 
 def _supporter_params(organization_id: int, signer: Signer, now) -> dict:
     return {
+        # Given, not left to the column's default: SQLAlchemy cannot apply Python defaults
+        # inside the data-modifying CTEs of the one-statement path. Kept only on insert.
+        "uuid": new_uuid(),
         "organization_id": organization_id,
         "email": signer.email.strip(),
         "email_key": canonical_email(signer.email),
@@ -260,6 +271,7 @@ def _insert_submission(
 
 def _submission_params(action_id: int, signer: Signer, now) -> dict:
     return {
+        "submission_uuid": new_uuid(),
         "action_id": action_id,
         "comment": signer.comment,
         "source": signer.source,
@@ -280,10 +292,10 @@ def _one_statement_sign():
     table = Submission.__table__
     person = _supporter_upsert("postgresql", only_if_live=True).cte("person")
     names = ("action_id", "comment", "source", "show_name", "locale", "created_at")
-    chosen = select(*(_param(table, n) for n in names), person.c.id)
+    chosen = select(*(_param(table, n) for n in names), _submission_uuid(), person.c.id)
     new = (
         pg_insert(table)
-        .from_select([*names, "supporter_id"], chosen)
+        .from_select([*names, "uuid", "supporter_id"], chosen)
         .on_conflict_do_nothing(index_elements=[table.c.action_id, table.c.supporter_id])
         .returning(table.c.id)
         .cte("new")
