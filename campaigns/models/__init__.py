@@ -1,8 +1,8 @@
 """The domain model; every model is importable from here."""
 
 from campaigns.database import utcnow
-from campaigns.models.api_key import ApiKey, ApiScope
 from campaigns.models.action import Action, ActionKind, ActionTranslation
+from campaigns.models.api_key import ApiKey, ApiScope
 from campaigns.models.audit import AuditEvent
 from campaigns.models.campaign import Campaign, CampaignStatus
 from campaigns.models.counts import ActionHourlyCount

@@ -6,6 +6,7 @@ from flask import flash, g, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import RadioField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from campaigns.models import ApiScope
@@ -23,8 +24,10 @@ class ApiKeyForm(FlaskForm):
     scope = RadioField(
         "Access",
         choices=[
-            (ApiScope.read.value, "Read: people, petitions and signatures"),
-            (ApiScope.write.value, "Read and write: also add people and record signatures"),
+            SelectChoice(ApiScope.read.value, "Read: people, petitions and signatures"),
+            SelectChoice(
+                ApiScope.write.value, "Read and write: also add people and record signatures"
+            ),
         ],
         default=ApiScope.read.value,
         validators=[DataRequired()],

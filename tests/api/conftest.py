@@ -9,7 +9,7 @@ import pytest
 from campaigns.extensions import db
 from campaigns.models import ApiScope, Organization
 from campaigns.services import api_keys
-from tests.factories import make_organization, make_user
+from tests.factories import make_campaign, make_organization, make_petition, make_user
 
 
 @dataclass
@@ -62,3 +62,11 @@ def read_api(api_app, client, org_id):
     with api_app.app_context():
         _, token = make_key(db.session.get(Organization, org_id), ApiScope.read, "reporting")
     return ApiClient(client, token)
+
+
+@pytest.fixture
+def petition_id(api_app, org_id):
+    """A live petition of Local 42 that counts signatures at once."""
+    with api_app.app_context():
+        campaign = make_campaign(organization=db.session.get(Organization, org_id))
+        return make_petition(campaign).id

@@ -3,8 +3,7 @@
 import pytest
 
 from campaigns.extensions import db
-from campaigns.models import Campaign, Submission, Supporter
-from tests.factories import make_campaign, make_petition
+from campaigns.models import Submission, Supporter
 
 AEP = "/api/v1/"
 
@@ -15,13 +14,6 @@ def follow(api, doc, rel, method="get", **kw):
     assert response.status_code < 300, (rel, response.status_code, response.get_json())
     assert response.content_type == "application/hal+json"
     return response
-
-
-@pytest.fixture
-def petition_id(api_app, org_id):
-    with api_app.app_context():
-        campaign = make_campaign(organization=db.session.get(Campaign.organization.property.mapper.class_, org_id))
-        return make_petition(campaign).id
 
 
 @pytest.mark.both_databases
@@ -65,7 +57,10 @@ def test_a_client_signs_up_a_person_and_records_a_signature_by_links_alone(
         petition,
         "osdi:record_signature_helper",
         "post",
-        json={"person": {"email_addresses": [{"address": "ana.ruiz@example.org"}]}, "comments": "¡Sí!"},
+        json={
+            "person": {"email_addresses": [{"address": "ana.ruiz@example.org"}]},
+            "comments": "¡Sí!",
+        },
     )
     assert recorded.status_code == 201
     signature = recorded.get_json()

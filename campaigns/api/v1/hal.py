@@ -24,7 +24,9 @@ from campaigns.extensions import db
 HAL = "application/hal+json"
 DEFAULT_PER_PAGE = 25
 MAX_PER_PAGE = 100
-CURIES = [{"name": "osdi", "href": "https://opensupporter.github.io/osdi-docs/{rel}", "templated": True}]
+CURIES = [
+    {"name": "osdi", "href": "https://opensupporter.github.io/osdi-docs/{rel}", "templated": True}
+]
 
 
 class ApiError(Exception):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import current_app, g, request
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from campaigns.api.v1 import bp
 from campaigns.api.v1.hal import (
@@ -77,7 +78,9 @@ def signature_json(submission: Submission, petition_uuid: str, person_uuid: str)
         "confirmed": submission.confirmed_at is not None,
         "referrer_data": {"source": submission.source},
         "_links": {
-            "self": link("api_v1.signature", petition_id=petition_uuid, signature_id=submission.uuid),
+            "self": link(
+                "api_v1.signature", petition_id=petition_uuid, signature_id=submission.uuid
+            ),
             "osdi:petition": link("api_v1.petition", petition_id=petition_uuid),
             "osdi:person": link("api_v1.person", person_id=person_uuid),
         },
@@ -91,10 +94,7 @@ def _totals(actions: list[Action]) -> dict[int, int]:
 
 
 def _signatures_json(page_rows: list[Submission]) -> list[dict]:
-    return [
-        signature_json(s, s.action.uuid, s.supporter.uuid)
-        for s in page_rows
-    ]
+    return [signature_json(s, s.action.uuid, s.supporter.uuid) for s in page_rows]
 
 
 @bp.get("/petitions")
@@ -113,8 +113,6 @@ def petition(petition_id: str):
 
 
 def _signature_query(*conditions):
-    from sqlalchemy.orm import joinedload
-
     return (
         select(Submission)
         .options(joinedload(Submission.action), joinedload(Submission.supporter))
@@ -140,9 +138,11 @@ def signatures(petition_id: str):
 @bp.get("/people/<person_id>/signatures")
 def person_signatures(person_id: str):
     supporter = person_or_404(person_id)
-    query = _signature_query(Submission.supporter_id == supporter.id).join(
-        Action, Action.id == Submission.action_id
-    ).where(Action.kind == ActionKind.petition)
+    query = (
+        _signature_query(Submission.supporter_id == supporter.id)
+        .join(Action, Action.id == Submission.action_id)
+        .where(Action.kind == ActionKind.petition)
+    )
     page = paginate(query, Submission.id)
     return hal_response(
         collection(
@@ -159,9 +159,7 @@ def person_signatures(person_id: str):
 def signature(petition_id: str, signature_id: str):
     action = petition_or_404(petition_id)
     submission = db.session.scalars(
-        select(Submission).where(
-            Submission.uuid == signature_id, Submission.action_id == action.id
-        )
+        select(Submission).where(Submission.uuid == signature_id, Submission.action_id == action.id)
     ).first()
     if submission is None:
         raise ApiError(404, "no such signature")
@@ -207,9 +205,9 @@ def record_signature_helper(petition_id: str):
         raise ApiError(409, "this petition is not open for signatures") from None
     db.session.expire_all()
     submission = result.submission
-    headers = {"Location": link("api_v1.signature", petition_id=action.uuid, signature_id=submission.uuid)["href"]}
+    document = signature_json(submission, action.uuid, submission.supporter.uuid)
     return hal_response(
-        signature_json(submission, action.uuid, submission.supporter.uuid),
+        document,
         201 if result.created else 200,
-        headers,
+        {"Location": document["_links"]["self"]["href"]},
     )
