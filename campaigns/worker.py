@@ -15,6 +15,7 @@ from campaigns.jobs import counts as count_jobs
 from campaigns.jobs import digests as digest_jobs
 from campaigns.jobs import letters as letter_jobs
 from campaigns.jobs import mail as mail_jobs
+from campaigns.jobs import webhooks as webhook_jobs
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +57,7 @@ def periodic_jobs() -> list[tuple[Callable, str, int]]:
         (mail_jobs.sweep_confirmations, "mail", 300),
         (audit_jobs.prune_audit_log, "default", 24 * 60 * 60),
         (letter_jobs.sweep_messages, "mail", 60),
+        (webhook_jobs.retry_webhooks, "default", 60),
     ]
 
 

@@ -17,6 +17,12 @@ from campaigns.models.submission import Submission
 from campaigns.models.supporter import Supporter
 from campaigns.models.target import ActionTarget, Target
 from campaigns.models.user import Membership, RecoveryCode, Role, User
+from campaigns.models.webhook import (
+    WEBHOOK_EVENTS,
+    DeliveryStatus,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 
 __all__ = [
     "Action",
@@ -49,4 +55,8 @@ __all__ = [
     "Target",
     "User",
     "utcnow",
+    "WEBHOOK_EVENTS",
+    "DeliveryStatus",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

@@ -7,4 +7,5 @@ from campaigns.organize import (  # noqa: E402,F401
     api_key_routes,
     member_routes,
     routes,  # noqa: E402,F401  (routes attach themselves to bp)
+    webhook_routes,
 )

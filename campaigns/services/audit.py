@@ -33,6 +33,8 @@ KINDS = {
     "member_removed": "Removed a member",
     "api_key_created": "Created an API key",
     "api_key_revoked": "Revoked an API key",
+    "webhook_created": "Added a webhook endpoint",
+    "webhook_deleted": "Removed a webhook endpoint",
 }
 LOGIN_KINDS = ("login", "login_failed", "login_locked")
 USER_AGENT_MAX = 200

@@ -68,9 +68,11 @@ def record_events(events: Iterable) -> dict[str, int]:
     """
     tally: Counter[str] = Counter()
     fallback_ids: list[int] = []
+    moved: list[tuple[Message, MessageStatus]] = []
     for event in events:
-        tally[_record(event, fallback_ids)] += 1
+        tally[_record(event, fallback_ids, moved)] += 1
     db.session.commit()
+    _emit_webhooks(moved)
     if fallback_ids:
         from campaigns.jobs.letters import queue_delivery
 
@@ -79,7 +81,22 @@ def record_events(events: Iterable) -> dict[str, int]:
     return dict(tally)
 
 
-def _record(event, fallback_ids: list[int]) -> str:
+def _emit_webhooks(moved: list[tuple[Message, MessageStatus]]) -> None:
+    """message.delivered and message.bounced to the organizations' webhooks, once committed."""
+    from campaigns.services import webhooks
+
+    events = {
+        MessageStatus.delivered: "message.delivered",
+        MessageStatus.bounced: "message.bounced",
+    }
+    for message, status in moved:
+        if status in events:
+            webhooks.emit(
+                message.action.organization_id, events[status], {"message_id": message.id}
+            )
+
+
+def _record(event, fallback_ids: list[int], moved: list | None = None) -> str:
     if not isinstance(event, dict):
         return "invalid"
     event_id = _text(event.get("sg_event_id"))
@@ -107,6 +124,8 @@ def _record(event, fallback_ids: list[int]) -> str:
     status = TRANSITIONS.get(name)
     if status is None or not _move(message, status, reason):
         return "recorded"
+    if moved is not None:
+        moved.append((message, status))
     if status == MessageStatus.bounced:
         fallback_id = _write_fallback(message)
         if fallback_id is not None:

@@ -22,6 +22,7 @@ from sqlalchemy.exc import DBAPIError
 from campaigns.database import autocommit_engine, dialect_insert, new_uuid
 from campaigns.extensions import db, queues
 from campaigns.models import Action, Campaign, CampaignStatus, Submission, Supporter, utcnow
+from campaigns.services import webhooks
 from campaigns.services.actions import ActionRef
 from campaigns.services.emails import canonical_email
 
@@ -87,6 +88,11 @@ def sign(
     if after_commit is not None:
         after_commit()
     _queue_follow_up(submission_id, created, confirmed)
+    if created:
+        # Free without endpoints: the organizations that have any are cached in memory.
+        webhooks.emit(
+            action.organization_id, "submission.created", {"submission_id": submission_id}
+        )
     return SignResult(submission_id, created)
 
 

@@ -1,0 +1,437 @@
+"""Webhooks: owners' endpoints, signed posts of what happened, retries, pausing.
+
+`emit(organization_id, event, payload)` is all the rest of the code calls. It costs nothing
+when the organization has no endpoint for the event: which organizations have endpoints is
+held in memory for WEBHOOK_CACHE_SECONDS, so signing adds no database round trip. Otherwise
+it enqueues one job; the worker writes a delivery per endpoint and posts it.
+
+Each post is signed as Stripe's webhooks are: `Campaigns-Signature: t=<unix>,v1=<hex>`, the
+HMAC-SHA256 under the endpoint's secret of `"<t>.<body>"`, so a receiver can check both who
+sent it and that it is recent (docs/api.md#verifying-a-webhook).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+import json
+import logging
+import secrets
+import time
+import urllib.error
+import urllib.request
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from campaigns.extensions import db
+from campaigns.models import (
+    WEBHOOK_EVENTS,
+    ActionKind,
+    DeliveryStatus,
+    Membership,
+    Message,
+    Organization,
+    Role,
+    Submission,
+    Supporter,
+    User,
+    WebhookDelivery,
+    WebhookEndpoint,
+    utcnow,
+)
+from campaigns.services import audit
+
+log = logging.getLogger(__name__)
+
+# Waits between tries; after the last one, every BACK_OFF[-1] until the endpoint has failed
+# for WEBHOOK_PAUSE_AFTER_HOURS, when it is paused and its owners told.
+BACK_OFF = [60, 5 * 60, 30 * 60, 2 * 3600, 6 * 3600]
+TIMEOUT_SECONDS = 10
+RESPONSE_KEPT = 500
+_CACHE = "campaigns.webhook_cache"
+
+
+class WebhookError(ValueError):
+    pass
+
+
+# --- endpoints ------------------------------------------------------------------------------
+
+
+def check_url(url: str) -> str:
+    """HTTPS to a public host name; http://localhost only with WEBHOOK_ALLOW_HTTP_LOCALHOST."""
+    url = url.strip()
+    parts = urlsplit(url)
+    local = parts.hostname in ("localhost", "127.0.0.1", "::1")
+    if parts.scheme == "http" and local and current_app.config["WEBHOOK_ALLOW_HTTP_LOCALHOST"]:
+        return url
+    if parts.scheme != "https" or not parts.hostname:
+        raise WebhookError("The address must start with https://.")
+    if parts.username or parts.password:
+        raise WebhookError("The address may not contain a user name or password.")
+    if local or parts.hostname.endswith((".local", ".internal", ".localhost")):
+        raise WebhookError("The address must be reachable on the internet.")
+    try:
+        address = ipaddress.ip_address(parts.hostname)
+    except ValueError:
+        address = None
+    if address is not None and not address.is_global:
+        # A private address would let the server be pointed at its own network.
+        raise WebhookError("The address must be reachable on the internet.")
+    if len(url) > 500:
+        raise WebhookError("The address is too long.")
+    return url
+
+
+def create_endpoint(
+    organization: Organization, url: str, events: list[str], actor: User
+) -> WebhookEndpoint:
+    url = check_url(url)
+    events = [e for e in WEBHOOK_EVENTS if e in set(events)]
+    if not events:
+        raise WebhookError("Choose at least one event.")
+    endpoint = WebhookEndpoint(
+        organization_id=organization.id,
+        url=url,
+        events=events,
+        secret="whsec_" + secrets.token_urlsafe(32),
+        created_by_id=actor.id,
+    )
+    db.session.add(endpoint)
+    audit.record(
+        "webhook_created",
+        organization=organization,
+        actor=actor,
+        subject=url,
+        details={"events": events},
+    )
+    db.session.commit()
+    forget_cache()
+    return endpoint
+
+
+def delete_endpoint(organization: Organization, endpoint_id: int, actor: User) -> None:
+    endpoint = endpoint_of(organization, endpoint_id)
+    audit.record("webhook_deleted", organization=organization, actor=actor, subject=endpoint.url)
+    db.session.delete(endpoint)
+    db.session.commit()
+    forget_cache()
+
+
+def resume_endpoint(organization: Organization, endpoint_id: int) -> WebhookEndpoint:
+    endpoint = endpoint_of(organization, endpoint_id)
+    endpoint.paused_at = None
+    endpoint.failing_since = None
+    db.session.commit()
+    forget_cache()
+    return endpoint
+
+
+def endpoint_of(organization: Organization, endpoint_id: int) -> WebhookEndpoint:
+    endpoint = db.session.get(WebhookEndpoint, endpoint_id)
+    if endpoint is None or endpoint.organization_id != organization.id:
+        raise WebhookError("No such endpoint.")
+    return endpoint
+
+
+def endpoints_of(organization: Organization) -> list[WebhookEndpoint]:
+    return list(
+        db.session.scalars(
+            select(WebhookEndpoint)
+            .where(WebhookEndpoint.organization_id == organization.id)
+            .order_by(WebhookEndpoint.created_at)
+        )
+    )
+
+
+def recent_deliveries(endpoint: WebhookEndpoint, limit: int = 50) -> list[WebhookDelivery]:
+    return list(
+        db.session.scalars(
+            select(WebhookDelivery)
+            .where(WebhookDelivery.endpoint_id == endpoint.id)
+            .order_by(WebhookDelivery.created_at.desc(), WebhookDelivery.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+# --- emitting -------------------------------------------------------------------------------
+
+
+def _subscriptions() -> dict[int, frozenset[str]]:
+    """Events each organization's active endpoints want, kept in memory for a short while."""
+    cache = current_app.extensions.get(_CACHE)
+    now = time.monotonic()
+    if cache is not None and cache[0] > now:
+        return cache[1]
+    wanted: dict[int, set[str]] = {}
+    rows = db.session.execute(
+        select(WebhookEndpoint.organization_id, WebhookEndpoint.events).where(
+            WebhookEndpoint.paused_at.is_(None)
+        )
+    )
+    for organization_id, events in rows:
+        wanted.setdefault(organization_id, set()).update(events or [])
+    value = {k: frozenset(v) for k, v in wanted.items()}
+    current_app.extensions[_CACHE] = (now + current_app.config["WEBHOOK_CACHE_SECONDS"], value)
+    return value
+
+
+def forget_cache() -> None:
+    current_app.extensions.pop(_CACHE, None)
+
+
+def emit(organization_id: int, event: str, payload: dict) -> None:
+    """Tell the organization's endpoints that `event` happened (a no-op without any)."""
+    if event not in WEBHOOK_EVENTS:
+        raise ValueError(f"unknown webhook event {event!r}")
+    if event not in _subscriptions().get(organization_id, ()):
+        return
+    from campaigns.jobs import enqueue
+    from campaigns.jobs.webhooks import dispatch_event
+
+    occurred = utcnow().strftime("%Y-%m-%dT%H:%M:%SZ")
+    enqueue(dispatch_event, organization_id, event, payload, occurred, queue="default")
+
+
+def dispatch(organization_id: int, event: str, payload: dict, occurred: str) -> list[int]:
+    """Write one delivery per subscribed endpoint; their ids."""
+    endpoints = db.session.scalars(
+        select(WebhookEndpoint).where(
+            WebhookEndpoint.organization_id == organization_id,
+            WebhookEndpoint.paused_at.is_(None),
+        )
+    )
+    data = describe(event, payload)
+    if data is None:
+        return []  # the row is gone (erased) before the worker got to it
+    deliveries = []
+    for endpoint in endpoints:
+        if event not in (endpoint.events or []):
+            continue
+        event_id = secrets.token_hex(16)
+        body = {"id": event_id, "event": event, "created_date": occurred, "data": data}
+        delivery = WebhookDelivery(
+            endpoint_id=endpoint.id, event_id=event_id, event=event, payload=body
+        )
+        db.session.add(delivery)
+        deliveries.append(delivery)
+    db.session.commit()
+    return [d.id for d in deliveries]
+
+
+def describe(event: str, payload: dict) -> dict | None:
+    """What a receiver gets: the rows `payload` names, as the API shows them (identifiers and
+    links to fetch more with a key), read in the worker so the request that emitted stays
+    cheap. Never more personal data than the API itself gives."""
+    base = current_app.config["PUBLIC_URL"].rstrip("/") + "/api/v1"
+
+    def person(supporter: Supporter) -> dict:
+        return {
+            "identifiers": [f"campaigns:{supporter.uuid}"],
+            "href": f"{base}/people/{supporter.uuid}",
+        }
+
+    if "submission_id" in payload:
+        submission = db.session.get(Submission, payload["submission_id"])
+        if submission is None:
+            return None
+        action = submission.action
+        data = {
+            "action": {
+                "identifiers": [f"campaigns:{action.uuid}"],
+                "kind": action.kind.value,
+                "browser_url": f"{current_app.config['PUBLIC_URL'].rstrip('/')}/a/{action.slug}",
+            },
+            "submission": {
+                "identifiers": [f"campaigns:{submission.uuid}"],
+                "created_date": _iso(submission.created_at),
+                "confirmed": submission.confirmed_at is not None,
+            },
+            "person": person(submission.supporter),
+        }
+        if action.kind == ActionKind.petition:
+            data["submission"]["href"] = (
+                f"{base}/petitions/{action.uuid}/signatures/{submission.uuid}"
+            )
+        return data
+    if "person_id" in payload:
+        supporter = db.session.get(Supporter, payload["person_id"])
+        return None if supporter is None else {"person": person(supporter)}
+    if "message_id" in payload:
+        message = db.session.get(Message, payload["message_id"])
+        if message is None:
+            return None
+        return {
+            "message": {
+                "id": message.id,
+                "status": message.status.value,
+                "target": message.to_name,
+                "action": {"identifiers": [f"campaigns:{message.action.uuid}"]},
+            }
+        }
+    return dict(payload)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None
+
+
+def send_test(endpoint: WebhookEndpoint) -> int:
+    """A `ping` delivery to one endpoint, whatever it subscribes to."""
+    event_id = secrets.token_hex(16)
+    delivery = WebhookDelivery(
+        endpoint_id=endpoint.id,
+        event_id=event_id,
+        event="ping",
+        payload={
+            "id": event_id,
+            "event": "ping",
+            "created_date": utcnow().strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "data": {"message": "A test from campaigns: this endpoint is set up."},
+        },
+    )
+    db.session.add(delivery)
+    db.session.commit()
+    return delivery.id
+
+
+# --- delivering -----------------------------------------------------------------------------
+
+
+def signature(secret: str, timestamp: int, body: bytes) -> str:
+    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return f"t={timestamp},v1={mac.hexdigest()}"
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    # A redirect could lead a signed post anywhere, an internal address included.
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirect)
+
+
+def deliver(delivery_id: int, now: datetime | None = None) -> str:
+    """Try a delivery once; returns its status afterwards ("skipped" if it was not due)."""
+    now = now or utcnow()
+    claimed = db.session.execute(
+        update(WebhookDelivery)
+        .where(
+            WebhookDelivery.id == delivery_id,
+            WebhookDelivery.status == DeliveryStatus.pending,
+        )
+        .values(status=DeliveryStatus.sending, attempts=WebhookDelivery.attempts + 1)
+    ).rowcount
+    db.session.commit()
+    if claimed != 1:
+        return "skipped"
+    delivery = db.session.get(WebhookDelivery, delivery_id)
+    endpoint = delivery.endpoint
+    if not endpoint.active:
+        delivery.status = DeliveryStatus.failed
+        delivery.last_error = "endpoint paused"
+        db.session.commit()
+        return delivery.status.value
+    body = json.dumps(delivery.payload, separators=(",", ":")).encode()
+    request = urllib.request.Request(
+        endpoint.url,
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": "application/json",
+            "User-Agent": "campaigns-webhooks/1",
+            "Campaigns-Event": delivery.event,
+            "Campaigns-Delivery": delivery.event_id,
+            "Campaigns-Signature": signature(endpoint.secret, int(now.timestamp()), body),
+        },
+    )
+    started = time.monotonic()
+    status_code, error = None, None
+    try:
+        with _opener.open(request, timeout=TIMEOUT_SECONDS) as response:
+            status_code = response.status
+    except urllib.error.HTTPError as exc:
+        status_code = exc.code
+        error = (exc.read(RESPONSE_KEPT) or b"").decode("utf-8", "replace") or exc.reason
+    except (urllib.error.URLError, OSError) as exc:
+        error = str(getattr(exc, "reason", exc))
+    delivery.last_duration_ms = int((time.monotonic() - started) * 1000)
+    delivery.last_status_code = status_code
+    if status_code is not None and 200 <= status_code < 300:
+        delivery.status = DeliveryStatus.delivered
+        delivery.delivered_at = now
+        delivery.last_error = None
+        endpoint.failing_since = None
+        db.session.commit()
+        return delivery.status.value
+    delivery.last_error = (error or f"HTTP {status_code}")[:RESPONSE_KEPT]
+    _failed_try(delivery, endpoint, now)
+    db.session.commit()
+    return delivery.status.value
+
+
+def _failed_try(delivery: WebhookDelivery, endpoint: WebhookEndpoint, now: datetime) -> None:
+    if endpoint.failing_since is None:
+        endpoint.failing_since = now
+    pause_after = timedelta(hours=current_app.config["WEBHOOK_PAUSE_AFTER_HOURS"])
+    if delivery.event != "ping" and now - endpoint.failing_since >= pause_after:
+        endpoint.paused_at = now
+        delivery.status = DeliveryStatus.failed
+        # Everything else still waiting for this endpoint is given up with it.
+        db.session.execute(
+            update(WebhookDelivery)
+            .where(
+                WebhookDelivery.endpoint_id == endpoint.id,
+                WebhookDelivery.status == DeliveryStatus.pending,
+            )
+            .values(status=DeliveryStatus.failed, last_error="endpoint paused")
+        )
+        _tell_owners(endpoint)
+        forget_cache()
+        return
+    if delivery.event == "ping":
+        delivery.status = DeliveryStatus.failed  # a test is shown, not retried
+        return
+    wait = BACK_OFF[min(delivery.attempts, len(BACK_OFF)) - 1]
+    delivery.status = DeliveryStatus.pending
+    delivery.next_attempt_at = now + timedelta(seconds=wait)
+
+
+def _tell_owners(endpoint: WebhookEndpoint) -> None:
+    from campaigns.jobs import enqueue
+    from campaigns.jobs.webhooks import send_pause_notice
+
+    enqueue(send_pause_notice, endpoint.id, queue="mail")
+
+
+def owners_of(organization_id: int) -> list[User]:
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(Membership, Membership.user_id == User.id)
+            .where(Membership.organization_id == organization_id, Membership.role == Role.owner)
+        )
+    )
+
+
+def due(now: datetime | None = None, limit: int = 500) -> list[int]:
+    """Deliveries waiting for a try whose time has come."""
+    now = now or utcnow()
+    return list(
+        db.session.scalars(
+            select(WebhookDelivery.id)
+            .where(
+                WebhookDelivery.status == DeliveryStatus.pending,
+                (WebhookDelivery.next_attempt_at.is_(None))
+                | (WebhookDelivery.next_attempt_at <= now),
+            )
+            .order_by(WebhookDelivery.id)
+            .limit(limit)
+        )
+    )
