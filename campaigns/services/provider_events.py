@@ -31,7 +31,15 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from campaigns.extensions import db
-from campaigns.models import LetterSettings, Message, MessageStatus, ProviderEvent, utcnow
+from campaigns.models import (
+    Action,
+    Campaign,
+    LetterSettings,
+    Message,
+    MessageStatus,
+    ProviderEvent,
+    utcnow,
+)
 
 PROVIDER = "sendgrid"
 
@@ -89,11 +97,19 @@ def _emit_webhooks(moved: list[tuple[Message, MessageStatus]]) -> None:
         MessageStatus.delivered: "message.delivered",
         MessageStatus.bounced: "message.bounced",
     }
-    for message, status in moved:
-        if status in events:
-            webhooks.emit(
-                message.action.organization_id, events[status], {"message_id": message.id}
-            )
+    moved = [(m, events[s]) for m, s in moved if s in events]
+    if not moved or not webhooks.anyone_listens():
+        return
+    action_ids = {m.action_id for m, _ in moved}
+    organization_of = dict(
+        db.session.execute(
+            select(Action.id, Campaign.organization_id)
+            .join(Campaign, Campaign.id == Action.campaign_id)
+            .where(Action.id.in_(action_ids))
+        ).all()
+    )
+    for message, event in moved:
+        webhooks.emit(organization_of[message.action_id], event, {"message_id": message.id})
 
 
 def _record(event, fallback_ids: list[int], moved: list | None = None) -> str:

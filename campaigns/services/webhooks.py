@@ -30,6 +30,7 @@ from sqlalchemy import select, update
 from campaigns.extensions import db
 from campaigns.models import (
     WEBHOOK_EVENTS,
+    Action,
     ActionKind,
     DeliveryStatus,
     Membership,
@@ -181,6 +182,11 @@ def _subscriptions() -> dict[int, frozenset[str]]:
     return value
 
 
+def anyone_listens() -> bool:
+    """Whether any organization has an active endpoint (from the cache)."""
+    return bool(_subscriptions())
+
+
 def forget_cache() -> None:
     current_app.extensions.pop(_CACHE, None)
 
@@ -271,7 +277,9 @@ def describe(event: str, payload: dict) -> dict | None:
                 "id": message.id,
                 "status": message.status.value,
                 "target": message.to_name,
-                "action": {"identifiers": [f"campaigns:{message.action.uuid}"]},
+                "action": {
+                    "identifiers": [f"campaigns:{db.session.get(Action, message.action_id).uuid}"]
+                },
             }
         }
     return dict(payload)
