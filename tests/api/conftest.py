@@ -70,3 +70,19 @@ def petition_id(api_app, org_id):
     with api_app.app_context():
         campaign = make_campaign(organization=db.session.get(Organization, org_id))
         return make_petition(campaign).id
+
+
+@pytest.fixture
+def receiver():
+    """A local HTTP server that records posts and answers 200."""
+    from tests.api.webhooks_support import Receiver
+
+    server = Receiver()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def hook_app(api_app):
+    api_app.config["WEBHOOK_ALLOW_HTTP_LOCALHOST"] = True
+    return api_app
