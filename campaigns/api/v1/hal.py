@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from flask import Response, current_app, g, request, url_for
 from sqlalchemy import func, select
 
+from campaigns.api.v1 import reads
 from campaigns.extensions import db
 
 HAL = "application/hal+json"
@@ -63,7 +64,10 @@ def base_url() -> str:
 
 
 def iso(moment: datetime | None) -> str | None:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None
+    """ISO 8601 in UTC to the second, `2025-03-25T14:02:11Z` (isoformat is the fast path)."""
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
 
 
 def identifier(uuid: str) -> list[str]:
@@ -163,25 +167,31 @@ def _decode_cursor(cursor: str) -> tuple[int, int, int]:
 
 
 def paginate(query, id_column, columns: bool = False) -> Page:
-    """One page of `query` (a select of rows already limited to the organization), by id.
+    """One page of `query` (a select already limited to the organization), by id.
 
     The total is counted once, when a walk starts, and carried in the cursor: counting a
     million rows on each of ten thousand pages would cost more than reading them.
     """
     per_page = _int_arg("per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE)
+    if columns:
+        run = reads.execute
+    else:
+
+        def run(statement):
+            return db.session.execute(statement).all()
+
     cursor = request.args.get("after")
     if cursor:
         last_id, page, total = _decode_cursor(cursor)
         query = query.where(id_column > last_id)
     else:
         page = _int_arg("page", 1, 1, 10**6)
-        total = db.session.execute(
-            select(func.count()).select_from(query.order_by(None).subquery())
-        ).scalar_one()
+        total = run(select(func.count()).select_from(query.order_by(None).subquery()))[0][0]
         query = query.offset((page - 1) * per_page)
-    result = db.session.execute(query.order_by(id_column).limit(per_page + 1))
-    # Objects from a select of one entity; with `columns`, plain rows (cheaper).
-    rows = list(result if columns else result.scalars())
+    result = run(query.order_by(id_column).limit(per_page + 1))
+    # Objects from a select of one entity; with `columns`, plain rows read on the autocommit
+    # pool (no ORM objects, no transaction): the cheapest way to a page.
+    rows = list(result) if columns else [row[0] for row in result]
     next_after = None
     if len(rows) > per_page:
         rows = rows[:per_page]

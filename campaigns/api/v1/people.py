@@ -33,8 +33,11 @@ def person_or_404(person_id: str) -> Supporter:
     return supporter
 
 
-def person_json(supporter) -> dict:
-    """A person's OSDI document, from a Supporter or a row of PERSON_COLUMNS."""
+def person_json(supporter, base: str | None = None) -> dict:
+    """A person's OSDI document, from a Supporter or a row of PERSON_COLUMNS; `base` is the
+    API's root (`base_url()`), passed in by lists that build a hundred of these."""
+    base = base or base_url()
+    href = f"{base}/people/{supporter.uuid}"
     status = "subscribed" if supporter.subscribed else "unsubscribed"
     postal = {"postal_code": supporter.postcode, "primary": True}
     if supporter.city:
@@ -50,8 +53,8 @@ def person_json(supporter) -> dict:
         "languages_spoken": [supporter.locale],
         "custom_fields": {},
         "_links": {
-            "self": {"href": f"{base_url()}/people/{supporter.uuid}"},
-            "osdi:signatures": {"href": f"{base_url()}/people/{supporter.uuid}/signatures"},
+            "self": {"href": href},
+            "osdi:signatures": {"href": f"{href}/signatures"},
         },
     }
 
@@ -129,7 +132,8 @@ def people_list():
         *parse_filter(request.args.get("filter"), Supporter.updated_at),
     )
     page = paginate(query, Supporter.id, columns=True)
-    items = [person_json(s) for s in page.rows]
+    base = base_url()
+    items = [person_json(s, base) for s in page.rows]
     return hal_response(collection(page, "osdi:people", "api_v1.people_list", items))
 
 
