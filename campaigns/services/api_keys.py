@@ -20,7 +20,7 @@ from sqlalchemy import bindparam, select, update
 
 from campaigns.extensions import db, queues
 from campaigns.models import ApiKey, ApiScope, Organization, User, utcnow
-from campaigns.services import audit
+from campaigns.services import audit, reads
 
 log = logging.getLogger(__name__)
 
@@ -116,8 +116,6 @@ _KEY_BY_HASH = select(ApiKey.id, ApiKey.organization_id, ApiKey.scope, ApiKey.la
 def authenticate(token: str) -> KeyRef | None:
     """The active key with this token, or None. One indexed SELECT on the autocommit pool
     (every API request makes it), and a write at most once a minute."""
-    from campaigns.api.v1 import reads
-
     if not token.startswith(TOKEN_PREFIX) or len(token) > 100:
         return None
     rows = reads.execute(_KEY_BY_HASH, {"token_hash": hash_token(token)})

@@ -39,11 +39,14 @@ def test_a_read_key_cannot_write(read_api, petition_id):
 
 
 def test_only_the_hash_of_a_token_is_stored(api_app, api):
+    """The token is not in the database, only its SHA-256; use is noted on the key."""
+    assert api.get("/api/v1/").status_code == 200
     with api_app.app_context():
         key = db.session.scalars(select(ApiKey)).one()
         assert key.token_hash == hashlib.sha256(api.token.encode()).hexdigest()
         assert api.token.startswith("cmp_") and len(api.token) >= 40
         assert key.prefix == api.token[:12]
+        assert key.last_used_at is not None
 
 
 def test_a_key_over_its_rate_gets_429_with_retry_after(api_app, api):

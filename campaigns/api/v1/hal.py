@@ -19,8 +19,8 @@ from datetime import UTC, datetime
 from flask import Response, current_app, g, request, url_for
 from sqlalchemy import func, select
 
-from campaigns.api.v1 import reads
 from campaigns.extensions import db
+from campaigns.services import reads
 
 HAL = "application/hal+json"
 DEFAULT_PER_PAGE = 25

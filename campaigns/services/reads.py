@@ -2,7 +2,7 @@
 
 A request through the ORM session costs a pre-ping, a BEGIN and a ROLLBACK besides its
 queries; on the autocommit pool (see `database.autocommit_engine`) each SELECT is one round
-trip. The key check on every request and the people pages use it: with them a page of a
+trip. The API's key check on every request and its people pages use it: with them a page of a
 hundred people takes two statements (bench/api.py).
 """
 
