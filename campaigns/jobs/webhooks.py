@@ -11,7 +11,7 @@ from campaigns import mail
 from campaigns.extensions import db
 from campaigns.jobs import enqueue
 from campaigns.models import WebhookEndpoint
-from campaigns.services import webhooks
+from campaigns.services import webhook_delivery, webhooks
 
 log = logging.getLogger(__name__)
 
@@ -26,11 +26,11 @@ def dispatch_event(organization_id: int, event: str, payload: dict, occurred: st
 def deliver_webhook(delivery_id: int) -> str:
     # Not retried by RQ: a failed try is rescheduled in the database with its back-off, and
     # `retry_webhooks` (every minute) sends it when it is due.
-    return webhooks.deliver(delivery_id)
+    return webhook_delivery.deliver(delivery_id)
 
 
 def retry_webhooks() -> int:
-    ids = webhooks.due()
+    ids = webhook_delivery.due()
     for delivery_id in ids:
         enqueue(deliver_webhook, delivery_id, queue="default", retry=False)
     return len(ids)
@@ -44,7 +44,7 @@ def send_pause_notice(endpoint_id: int) -> int:
     page = f"{base}/organize/{endpoint.organization.slug}/webhooks"
     hours = current_app.config["WEBHOOK_PAUSE_AFTER_HOURS"]
     sent = 0
-    for owner in webhooks.owners_of(endpoint.organization_id):
+    for owner in webhook_delivery.owners_of(endpoint.organization_id):
         mail.send(
             mail.EmailMessage(
                 to=owner.email,

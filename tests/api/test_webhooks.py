@@ -20,7 +20,7 @@ from campaigns.models import (
     WebhookEndpoint,
     utcnow,
 )
-from campaigns.services import webhooks
+from campaigns.services import webhook_delivery, webhooks
 from tests.api.webhooks_support import Receiver, add_endpoint, sign_petition
 from tests.conftest import csrf_from
 from tests.factories import make_user
@@ -85,10 +85,10 @@ def test_a_failed_post_is_retried_after_its_back_off(hook_app, org_id, petition_
             assert delivery.last_error == "nope"
             wait = delivery.next_attempt_at - utcnow()
             assert timedelta(seconds=50) < wait <= timedelta(seconds=60)
-            assert webhooks.due() == []
+            assert webhook_delivery.due() == []
             later = utcnow() + timedelta(seconds=61)
-            assert webhooks.due(later) == [delivery.id]
-            assert webhooks.deliver(delivery.id, now=later) == "delivered"
+            assert webhook_delivery.due(later) == [delivery.id]
+            assert webhook_delivery.deliver(delivery.id, now=later) == "delivered"
             db.session.refresh(delivery)
             assert delivery.attempts == 2
             assert delivery.endpoint.failing_since is None
@@ -112,11 +112,13 @@ def test_an_endpoint_failing_for_a_day_is_paused_and_owners_emailed(
             assert start is not None
             delivery_id = db.session.scalars(select(WebhookDelivery.id)).one()
             for hours in (1, 3, 9, 23):
-                assert webhooks.deliver(delivery_id, now=start + timedelta(hours=hours)) == (
-                    "pending"
-                )
+                assert webhook_delivery.deliver(
+                    delivery_id, now=start + timedelta(hours=hours)
+                ) == ("pending")
             assert db.session.get(WebhookEndpoint, endpoint_id).paused_at is None
-            status = webhooks.deliver(delivery_id, now=start + timedelta(hours=24, seconds=1))
+            status = webhook_delivery.deliver(
+                delivery_id, now=start + timedelta(hours=24, seconds=1)
+            )
             assert status == "failed"
             assert db.session.get(WebhookEndpoint, endpoint_id).paused_at is not None
         run_jobs()
