@@ -91,12 +91,17 @@ def select_locale() -> str:
 
 def _register_blueprints(app: Flask) -> None:
     from campaigns.api import bp as api_bp
+    from campaigns.api.v1 import bp as api_v1_bp
+    from campaigns.extensions import csrf
     from campaigns.organize import bp as organize_bp
     from campaigns.public import bp as public_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(organize_bp, url_prefix="/organize")
     app.register_blueprint(api_bp)
+    # Token-authenticated: no cookie means no cross-site request to forge.
+    csrf.exempt(api_v1_bp)
+    app.register_blueprint(api_v1_bp)
 
 
 def _register_error_pages(app: Flask) -> None:
@@ -104,6 +109,11 @@ def _register_error_pages(app: Flask) -> None:
 
     def page(status: int):
         def handler(error):
+            if request.path.startswith("/api/v1/"):
+                # Unknown paths and methods under the API answer as the API does.
+                from campaigns.api.v1.hal import error_response
+
+                return error_response(status, getattr(error, "description", "") or str(status))
             return render_template("errors.html", status=status, error=error), status
 
         return handler

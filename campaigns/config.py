@@ -146,6 +146,17 @@ def from_environment_without_key(instance_path: str) -> dict:
         # Days a signature's address hash is kept: long enough to review a trend, then gone,
         # as the design's privacy notes ask (docs/security.md, "Signature integrity").
         "IP_HASH_RETENTION_DAYS": _int("IP_HASH_RETENTION_DAYS", 30),
+        # --- The OSDI API (docs/api.md) ---
+        # Requests per second per key, and how many may come at once (Action Network: 4/s).
+        "API_RATE_LIMIT": _int("API_RATE_LIMIT", 4),
+        "API_RATE_BURST": _int("API_RATE_BURST", 4),
+        # Webhooks: an endpoint failing this long is paused and its owners emailed.
+        "WEBHOOK_PAUSE_AFTER_HOURS": _int("WEBHOOK_PAUSE_AFTER_HOURS", 24),
+        # Seconds each process trusts its list of organizations with endpoints.
+        "WEBHOOK_CACHE_SECONDS": _int("WEBHOOK_CACHE_SECONDS", 30),
+        # Allow http://localhost endpoints (development and tests only).
+        "WEBHOOK_ALLOW_HTTP_LOCALHOST": _bool("WEBHOOK_ALLOW_HTTP_LOCALHOST", False),
+        # --- end of the API ---
         # Web requests time out long before this; it bounds a job that hangs on a provider.
         "JOB_TIMEOUT": _int("JOB_TIMEOUT", 120),
         # --- Campaign tracking (docs/tracking.md) ---

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 
 from flask import Flask
@@ -21,6 +22,12 @@ NAMING_CONVENTION = {
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def new_uuid() -> str:
+    """A random public identifier (OSDI's `campaigns:<uuid>`): unlike the integer id it tells
+    nobody how many people an organization has or when someone joined."""
+    return str(uuid.uuid4())
 
 
 class UTCDateTime(TypeDecorator):

@@ -18,6 +18,7 @@ from campaigns.jobs import integrity as integrity_jobs
 from campaigns.jobs import letters as letter_jobs
 from campaigns.jobs import mail as mail_jobs
 from campaigns.jobs import retention as retention_jobs
+from campaigns.jobs import webhooks as webhook_jobs
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,7 @@ def periodic_jobs() -> list[tuple[Callable, str, int]]:
         # Bulk signing from one address or domain, for organizers to review.
         (integrity_jobs.flag_trends, "default", 300),
         (integrity_jobs.forget_addresses, "default", 24 * 60 * 60),
+        (webhook_jobs.retry_webhooks, "default", 60),
     ]
 
 

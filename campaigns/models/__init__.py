@@ -2,6 +2,7 @@
 
 from campaigns.database import utcnow
 from campaigns.models.action import Action, ActionKind, ActionTranslation
+from campaigns.models.api_key import ApiKey, ApiScope
 from campaigns.models.audit import AuditEvent
 from campaigns.models.campaign import Campaign, CampaignStatus
 from campaigns.models.counts import ActionHourlyCount
@@ -33,12 +34,20 @@ from campaigns.models.tag import Tag, Tagging
 from campaigns.models.target import ActionTarget, Target
 from campaigns.models.tracking import Milestone, PetitionDelivery
 from campaigns.models.user import Membership, RecoveryCode, Role, User
+from campaigns.models.webhook import (
+    WEBHOOK_EVENTS,
+    DeliveryStatus,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 
 __all__ = [
     "Action",
     "ActionHourlyCount",
     "ActionKind",
     "ActionTarget",
+    "ApiKey",
+    "ApiScope",
     "FINAL_STATUSES",
     "LetterSettings",
     "ListEntry",
@@ -87,4 +96,8 @@ __all__ = [
     "Target",
     "User",
     "utcnow",
+    "WEBHOOK_EVENTS",
+    "DeliveryStatus",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

@@ -7,7 +7,7 @@ from flask_babel import get_locale
 from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from campaigns.database import UTCDateTime, utcnow
+from campaigns.database import UTCDateTime, new_uuid, utcnow
 from campaigns.extensions import db
 from campaigns.models.campaign import Campaign
 
@@ -26,6 +26,7 @@ class Action(db.Model):
     __tablename__ = "actions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
     campaign_id: Mapped[int] = mapped_column(
         ForeignKey("campaigns.id", ondelete="CASCADE"), index=True
     )
@@ -40,6 +41,7 @@ class Action(db.Model):
     # folder's uploads, uploaded by an organizer; empty for none.
     share_image: Mapped[str] = mapped_column(String(100), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     campaign: Mapped[Campaign] = relationship(back_populates="actions")
     translations: Mapped[list[ActionTranslation]] = relationship(

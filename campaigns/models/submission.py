@@ -15,7 +15,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from campaigns.database import UTCDateTime, utcnow
+from campaigns.database import UTCDateTime, new_uuid, utcnow
 from campaigns.extensions import db
 from campaigns.models.action import Action
 from campaigns.models.supporter import Supporter
@@ -63,6 +63,8 @@ class Submission(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Filled by the Python default even in signing's INSERT … SELECT statements.
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
     action_id: Mapped[int] = mapped_column(ForeignKey("actions.id", ondelete="CASCADE"))
     supporter_id: Mapped[int] = mapped_column(
         ForeignKey("supporters.id", ondelete="CASCADE"), index=True

@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from campaigns.database import UTCDateTime, utcnow
+from campaigns.database import UTCDateTime, new_uuid, utcnow
 from campaigns.extensions import db
 
 
@@ -16,6 +16,7 @@ class Supporter(db.Model):
     __table_args__ = (UniqueConstraint("organization_id", "email_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
     organization_id: Mapped[int] = mapped_column(
         ForeignKey("organizations.id", ondelete="CASCADE"), index=True
     )

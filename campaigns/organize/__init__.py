@@ -5,6 +5,7 @@ bp = Blueprint("organize", __name__)
 from campaigns.organize import (  # noqa: E402,F401
     account_routes,
     action_routes,
+    api_key_routes,
     import_routes,
     integrity_routes,
     member_routes,
@@ -13,4 +14,5 @@ from campaigns.organize import (  # noqa: E402,F401
     supporter_routes,
     suppression_routes,
     tracking_routes,
+    webhook_routes,
 )

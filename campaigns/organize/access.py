@@ -29,6 +29,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "manage_retention": frozenset({Role.owner}),
     # Rate limits and block lists decide whose signatures count: owners only.
     "manage_integrity": frozenset({Role.owner}),
+    # API keys open the organization's supporter list to another system.
+    "manage_api": frozenset({Role.owner}),
 }
 # Pages an owner can still reach before setting up two-factor when REQUIRE_OWNER_2FA is on:
 # enough to set it up, or to leave.

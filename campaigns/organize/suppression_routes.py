@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, g, redirect, render_template, url_for
+from flask import abort, flash, g, redirect, render_template, url_for
 from flask_login import current_user
 
 from campaigns.organize import bp
@@ -32,6 +32,7 @@ def suppressions_page():
 @bp.post("/<org>/suppressions/<int:suppression_id>/remove")
 @requires("manage_supporters")
 def remove_suppression(suppression_id: int):
-    suppressions.remove(g.organization, current_user, suppression_id)
+    if not suppressions.remove(g.organization, current_user, suppression_id):
+        abort(404)
     flash("Removed from the suppression list.", "success")
     return redirect(url_for("organize.suppressions_page", org=g.organization.slug))

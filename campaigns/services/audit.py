@@ -48,6 +48,10 @@ KINDS = {
     "rate_limits_changed": "Changed the rate limits",
     "list_entry_added": "Added to a block or allow list",
     "list_entry_removed": "Removed from a block or allow list",
+    "api_key_created": "Created an API key",
+    "api_key_revoked": "Revoked an API key",
+    "webhook_created": "Added a webhook endpoint",
+    "webhook_deleted": "Removed a webhook endpoint",
 }
 LOGIN_KINDS = ("login", "login_failed", "login_locked")
 USER_AGENT_MAX = 200

@@ -56,4 +56,9 @@ def confirm(submission: Submission) -> bool:
     from campaigns.services.letters import release_confirmed
 
     release_confirmed(submission.id)
+    from campaigns.services import webhooks
+
+    webhooks.emit(
+        submission.action.organization_id, "submission.confirmed", {"submission_id": submission.id}
+    )
     return True

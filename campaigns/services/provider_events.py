@@ -31,7 +31,15 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from campaigns.extensions import db
-from campaigns.models import LetterSettings, Message, MessageStatus, ProviderEvent, utcnow
+from campaigns.models import (
+    Action,
+    Campaign,
+    LetterSettings,
+    Message,
+    MessageStatus,
+    ProviderEvent,
+    utcnow,
+)
 
 PROVIDER = "sendgrid"
 
@@ -68,9 +76,11 @@ def record_events(events: Iterable) -> dict[str, int]:
     """
     tally: Counter[str] = Counter()
     fallback_ids: list[int] = []
+    moved: list[tuple[Message, MessageStatus]] = []
     for event in events:
-        tally[_record(event, fallback_ids)] += 1
+        tally[_record(event, fallback_ids, moved)] += 1
     db.session.commit()
+    _emit_webhooks(moved)
     if fallback_ids:
         from campaigns.jobs.letters import queue_delivery
 
@@ -79,7 +89,30 @@ def record_events(events: Iterable) -> dict[str, int]:
     return dict(tally)
 
 
-def _record(event, fallback_ids: list[int]) -> str:
+def _emit_webhooks(moved: list[tuple[Message, MessageStatus]]) -> None:
+    """message.delivered and message.bounced to the organizations' webhooks, once committed."""
+    from campaigns.services import webhooks
+
+    events = {
+        MessageStatus.delivered: "message.delivered",
+        MessageStatus.bounced: "message.bounced",
+    }
+    moved = [(m, events[s]) for m, s in moved if s in events]
+    if not moved or not webhooks.anyone_listens():
+        return
+    action_ids = {m.action_id for m, _ in moved}
+    organization_of = dict(
+        db.session.execute(
+            select(Action.id, Campaign.organization_id)
+            .join(Campaign, Campaign.id == Action.campaign_id)
+            .where(Action.id.in_(action_ids))
+        ).all()
+    )
+    for message, event in moved:
+        webhooks.emit(organization_of[message.action_id], event, {"message_id": message.id})
+
+
+def _record(event, fallback_ids: list[int], moved: list | None = None) -> str:
     if not isinstance(event, dict):
         return "invalid"
     event_id = _text(event.get("sg_event_id"))
@@ -107,6 +140,8 @@ def _record(event, fallback_ids: list[int]) -> str:
     status = TRANSITIONS.get(name)
     if status is None or not _move(message, status, reason):
         return "recorded"
+    if moved is not None:
+        moved.append((message, status))
     if status == MessageStatus.bounced:
         fallback_id = _write_fallback(message)
         if fallback_id is not None:

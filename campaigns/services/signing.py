@@ -20,10 +20,10 @@ from sqlalchemy import and_, bindparam, case, not_, or_, select, true
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import DBAPIError
 
-from campaigns.database import autocommit_engine, dialect_insert
+from campaigns.database import autocommit_engine, dialect_insert, new_uuid
 from campaigns.extensions import db, queues
 from campaigns.models import Action, Campaign, CampaignStatus, Submission, Supporter, utcnow
-from campaigns.services import integrity
+from campaigns.services import integrity, webhooks
 from campaigns.services.actions import ActionRef
 from campaigns.services.emails import canonical_email
 from campaigns.services.integrity import DisposableEmail, Verdict
@@ -118,8 +118,13 @@ def sign(
         after_commit()
     if not verdict.fraudulent:
         # A fraudulent signature gets no email (its address may be a victim's, typed by a
-        # bot) and adds nothing to the counts, so it needs neither job.
+        # bot), adds nothing to the counts and tells no webhook: it needs none of them.
         _queue_follow_up(submission_id, created, confirmed)
+        if created:
+            # Free without endpoints: the organizations that have any are cached in memory.
+            webhooks.emit(
+                action.organization_id, "submission.created", {"submission_id": submission_id}
+            )
     return SignResult(submission_id, created, verdict.fraudulent and created)
 
 
@@ -170,6 +175,7 @@ def _param(table, name: str):
 
 
 _SUPPORTER_COLUMNS = (
+    "uuid",
     "organization_id",
     "email",
     "email_key",
@@ -244,9 +250,11 @@ _SUBMISSION_COLUMNS = (
 def _submission_insert(dialect: str):
     table = Submission.__table__
     names = ("action_id", "supporter_id", *_SUBMISSION_COLUMNS)
+    values = {n: _param(table, n) for n in names}
+    values["uuid"] = _submission_uuid()
     return (
         dialect_insert(dialect, table)
-        .values({n: _param(table, n) for n in names})
+        .values(values)
         .on_conflict_do_nothing(index_elements=[table.c.action_id, table.c.supporter_id])
         .returning(table.c.id)
     )
@@ -256,6 +264,11 @@ _EXISTING_SUBMISSION = select(Submission.__table__.c.id, Submission.__table__.c.
     Submission.__table__.c.action_id == bindparam("action_id"),
     Submission.__table__.c.supporter_id == bindparam("supporter_id"),
 )
+
+
+def _submission_uuid():
+    """The submission's uuid, named apart from the person's in the one-statement path."""
+    return bindparam("submission_uuid", type_=Submission.__table__.c.uuid.type)
 
 
 def _dialect() -> str:
@@ -275,6 +288,9 @@ def _upsert_supporter(organization_id: int, signer: Signer, now) -> int:
 
 def _supporter_params(organization_id: int, signer: Signer, now) -> dict:
     return {
+        # Given, not left to the column's default: SQLAlchemy cannot apply Python defaults
+        # inside the data-modifying CTEs of the one-statement path. Kept only on insert.
+        "uuid": new_uuid(),
         "organization_id": organization_id,
         "email": signer.email.strip(),
         "email_key": canonical_email(signer.email),
@@ -307,6 +323,7 @@ def _insert_submission(
 
 def _submission_params(action_id: int, signer: Signer, now, verdict: Verdict) -> dict:
     return {
+        "submission_uuid": new_uuid(),
         "action_id": action_id,
         "comment": signer.comment,
         "source": signer.source,
@@ -332,10 +349,10 @@ def _one_statement_sign():
     table = Submission.__table__
     person = _supporter_upsert("postgresql", only_if_live=True).cte("person")
     names = ("action_id", *_SUBMISSION_COLUMNS)
-    chosen = select(*(_param(table, n) for n in names), person.c.id)
+    chosen = select(*(_param(table, n) for n in names), _submission_uuid(), person.c.id)
     new = (
         pg_insert(table)
-        .from_select([*names, "supporter_id"], chosen)
+        .from_select([*names, "uuid", "supporter_id"], chosen)
         .on_conflict_do_nothing(index_elements=[table.c.action_id, table.c.supporter_id])
         .returning(table.c.id)
         .cte("new")

@@ -69,7 +69,8 @@ def add(organization: Organization, user: User, address: str, reason: str) -> bo
     return True
 
 
-def remove(organization: Organization, user: User, suppression_id: int) -> None:
+def remove(organization: Organization, user: User, suppression_id: int) -> bool:
+    """Take an entry off the list; False when the organization has no such entry."""
     result = db.session.execute(
         delete(Suppression).where(
             Suppression.id == suppression_id, Suppression.organization_id == organization.id
@@ -83,6 +84,7 @@ def remove(organization: Organization, user: User, suppression_id: int) -> None:
             subject=f"Suppression {suppression_id}",
         )
     db.session.commit()
+    return bool(result.rowcount)
 
 
 def entries(organization: Organization) -> list[Suppression]:

@@ -7,21 +7,43 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from campaigns.extensions import db
 from campaigns.models import (
+    ActionKind,
+    ApiKey,
+    ApiScope,
     Directory,
+    Export,
     Invitation,
     ListEntry,
     ListKind,
     ListName,
     Membership,
+    Milestone,
     OutboxEmail,
     Role,
+    Story,
+    StoryConsent,
+    Submission,
+    SupporterImport,
+    Suppression,
+    Tag,
     Trend,
+    WebhookEndpoint,
     utcnow,
 )
-from tests.factories import make_campaign, make_letter, make_organization, make_petition, make_user
+from campaigns.services import stories
+from campaigns.services.signing import Signer
+from tests.factories import (
+    make_action,
+    make_campaign,
+    make_letter,
+    make_organization,
+    make_petition,
+    make_user,
+)
 
 
 def theirs() -> dict:
@@ -51,10 +73,45 @@ def theirs() -> dict:
     entry = ListEntry(
         organization_id=org.id, kind=ListKind.ip, list_name=ListName.block, value="192.0.2.0/24"
     )
-    db.session.add_all([directory, email, invitation, trend, entry])
+    story_action = make_action(ActionKind.story, campaign)
+    stories.submit(
+        story_action, Signer("Ana", "Ruiz", "ana@example.org"), "Our story", StoryConsent.anonymous
+    )
+    story = db.session.scalars(select(Story)).one()
+    supporter = db.session.get(Submission, story.submission_id).supporter
+    tag = Tag(organization_id=org.id, name="phone bank")
+    upload = SupporterImport(organization_id=org.id, original_name="theirs.csv", source="theirs")
+    export = Export(organization_id=org.id, requested_by_id=owner.id)
+    suppression = Suppression(organization_id=org.id, email_hash="0" * 64)
+    milestone = Milestone(action_id=petition.id, value=100)
+    key = ApiKey(
+        organization_id=org.id,
+        name="theirs",
+        prefix="cmp_x",
+        token_hash="1" * 64,
+        scope=ApiScope.read,
+    )
+    endpoint = WebhookEndpoint(
+        organization_id=org.id, url="https://hooks.example.org/", secret="s" * 32
+    )
+    db.session.add_all(
+        [directory, email, invitation, trend, entry, tag, upload, export, suppression]
+        + [milestone, key, endpoint]
+    )
     db.session.commit()
     membership = db.session.query(Membership).filter_by(organization_id=org.id).one()
     return {
+        "kind": "pledge",
+        "story_id": story.id,
+        "supporter_id": supporter.id,
+        "tag_id": tag.id,
+        "import_id": upload.id,
+        "export_id": export.id,
+        "token": "not-a-token",
+        "suppression_id": suppression.id,
+        "milestone_id": milestone.id,
+        "key_id": key.id,
+        "endpoint_id": endpoint.id,
         "org": org.slug,
         "campaign_id": campaign.id,
         "action_id": letter.id,  # a letter: its delivery pages exist too

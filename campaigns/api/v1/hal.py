@@ -1,0 +1,223 @@
+"""HAL+JSON for the OSDI API: responses, errors, `filter` and keyset pagination.
+
+Collections are walked by id with an opaque `after` cursor in every `next` link, so page
+10,000 costs what page 1 costs: no OFFSET scan, and rows added while a client pages through
+appear at the end instead of shifting what it has not read yet. `page` alone (a client
+jumping to page N, or following `prev`) still works, by OFFSET.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import math
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from flask import Response, current_app, g, request, url_for
+from sqlalchemy import func, select
+
+from campaigns.extensions import db
+from campaigns.services import reads
+
+HAL = "application/hal+json"
+DEFAULT_PER_PAGE = 25
+MAX_PER_PAGE = 100
+CURIES = [
+    {"name": "osdi", "href": "https://opensupporter.github.io/osdi-docs/{rel}", "templated": True}
+]
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def hal_response(body: dict, status: int = 200, headers: dict | None = None) -> Response:
+    response = current_app.response_class(
+        json.dumps(body, separators=(",", ":"), ensure_ascii=False), status=status, mimetype=HAL
+    )
+    response.headers.update(headers or {})
+    return response
+
+
+def error_response(status: int, message: str) -> Response:
+    """OSDI/Action Network errors are `{"error": "…"}`."""
+    return hal_response({"error": message}, status)
+
+
+def link(endpoint: str, **values) -> dict:
+    return {"href": url_for(endpoint, _external=True, **values)}
+
+
+def base_url() -> str:
+    """The API's absolute root for this request, built once: items of a page link to
+    themselves by formatting onto it, which costs far less than url_for per row."""
+    base = g.get("api_base")
+    if base is None:
+        base = g.api_base = url_for("api_v1.entry_point", _external=True).rstrip("/")
+    return base
+
+
+def iso(moment: datetime | None) -> str | None:
+    """ISO 8601 in UTC to the second, `2025-03-25T14:02:11Z` (isoformat is the fast path)."""
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
+
+
+def identifier(uuid: str) -> list[str]:
+    return [f"campaigns:{uuid}"]
+
+
+def json_body() -> dict:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ApiError(400, "the body must be a JSON object")
+    return data
+
+
+# --- filter=modified_date gt '2014-03-25' -------------------------------------------------
+
+_CLAUSE = re.compile(r"\s*(modified_date)\s+(gt|lt|ge|le)\s+'([^']*)'\s*", re.IGNORECASE)
+
+
+def parse_filter(text: str | None, modified_column) -> list:
+    """SQL conditions for OSDI's OData-style filter: `modified_date` compared with gt, lt,
+    ge or le to a quoted date or date-time (UTC unless it says otherwise), joined by `and`."""
+    if not text:
+        return []
+    conditions = []
+    for part in re.split(r"\s+and\s+", text.strip(), flags=re.IGNORECASE):
+        match = _CLAUSE.fullmatch(part)
+        if not match:
+            raise ApiError(
+                400, f"cannot read filter {part!r}; use e.g. modified_date gt '2014-03-25'"
+            )
+        _, op, value = match.groups()
+        moment = parse_moment(value)
+        op = op.lower()
+        conditions.append(
+            {
+                "gt": modified_column > moment,
+                "lt": modified_column < moment,
+                "ge": modified_column >= moment,
+                "le": modified_column <= moment,
+            }[op]
+        )
+    return conditions
+
+
+def parse_moment(value: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise ApiError(400, f"{value!r} is not a date (YYYY-MM-DD or ISO 8601)") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+# --- pagination ---------------------------------------------------------------------------
+
+
+@dataclass
+class Page:
+    rows: list
+    page: int
+    per_page: int
+    total: int
+    next_after: str | None
+
+    @property
+    def total_pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+
+def _int_arg(name: str, default: int, low: int, high: int | None = None) -> int:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ApiError(400, f"{name} must be a whole number") from None
+    if value < low or (high is not None and value > high):
+        bound = f"between {low} and {high}" if high is not None else f"at least {low}"
+        raise ApiError(400, f"{name} must be {bound}")
+    return value
+
+
+def _encode_cursor(last_id: int, page: int, total: int) -> str:
+    raw = json.dumps([last_id, page, total], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[int, int, int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        last_id, page, total = json.loads(raw)
+        if not all(isinstance(v, int) and v >= 0 for v in (last_id, page, total)) or page < 1:
+            raise ValueError
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        raise ApiError(400, "after is not a cursor from a next link") from None
+    return last_id, page, total
+
+
+def paginate(query, id_column, columns: bool = False) -> Page:
+    """One page of `query` (a select already limited to the organization), by id.
+
+    The total is counted once, when a walk starts, and carried in the cursor: counting a
+    million rows on each of ten thousand pages would cost more than reading them.
+    """
+    per_page = _int_arg("per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE)
+    if columns:
+        run = reads.execute
+    else:
+
+        def run(statement):
+            return db.session.execute(statement).all()
+
+    cursor = request.args.get("after")
+    if cursor:
+        last_id, page, total = _decode_cursor(cursor)
+        query = query.where(id_column > last_id)
+    else:
+        page = _int_arg("page", 1, 1, 10**6)
+        total = run(select(func.count()).select_from(query.order_by(None).subquery()))[0][0]
+        query = query.offset((page - 1) * per_page)
+    result = run(query.order_by(id_column).limit(per_page + 1))
+    # Objects from a select of one entity; with `columns`, plain rows read on the autocommit
+    # pool (no ORM objects, no transaction): the cheapest way to a page.
+    rows = list(result) if columns else [row[0] for row in result]
+    next_after = None
+    if len(rows) > per_page:
+        rows = rows[:per_page]
+        next_after = _encode_cursor(rows[-1].id, page + 1, total)
+    return Page(rows, page, per_page, total, next_after)
+
+
+def collection(page: Page, rel: str, endpoint: str, items: list[dict], **values) -> dict:
+    """The OSDI collection document around `items`, with self, next and prev links."""
+    common = dict(values, per_page=page.per_page)
+    if request.args.get("filter"):
+        common["filter"] = request.args["filter"]
+    links = {
+        "self": {"href": request.url},
+        rel: [{"href": item["_links"]["self"]["href"]} for item in items],
+        "curies": CURIES,
+    }
+    if page.next_after:
+        links["next"] = link(endpoint, page=page.page + 1, after=page.next_after, **common)
+    if page.page > 1:
+        links["prev"] = link(endpoint, page=page.page - 1, **common)
+    return {
+        "total_pages": page.total_pages,
+        "per_page": page.per_page,
+        "page": page.page,
+        "total_records": page.total,
+        "_links": links,
+        "_embedded": {rel: items},
+    }

@@ -1,0 +1,408 @@
+"""The OpenAPI 3.1 description of /api/v1, served at /api/v1/openapi.json.
+
+Written by hand as a dict next to the routes it describes; `tests/api/test_openapi.py`
+checks that every route is described and runs schemathesis against it.
+"""
+
+from __future__ import annotations
+
+from campaigns.models import WEBHOOK_EVENTS
+
+HAL = "application/hal+json"
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _ok(schema: str, description: str, extra: dict | None = None) -> dict:
+    responses = {
+        "200": {"description": description, "content": {HAL: {"schema": _ref(schema)}}},
+        "400": {"$ref": "#/components/responses/BadRequest"},
+        "401": {"$ref": "#/components/responses/Unauthorized"},
+        "429": {"$ref": "#/components/responses/TooManyRequests"},
+    }
+    responses.update(extra or {})
+    return responses
+
+
+def _id_param(name: str, what: str) -> dict:
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "description": f"The uuid part of the {what}'s `campaigns:` identifier.",
+        "schema": {"type": "string"},
+    }
+
+
+PAGING = [
+    {
+        "name": "page",
+        "in": "query",
+        "description": "Page number, from 1. Follow `_links.next` instead to page by cursor.",
+        "schema": {"type": "integer", "minimum": 1, "maximum": 1000000},
+    },
+    {
+        "name": "per_page",
+        "in": "query",
+        "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 25},
+    },
+    {
+        "name": "after",
+        "in": "query",
+        "description": "Opaque cursor; only ever taken from a `next` link.",
+        "schema": {"type": "string"},
+    },
+    {
+        "name": "filter",
+        "in": "query",
+        "description": "OData-style, e.g. `modified_date gt '2025-03-25'`; gt, lt, ge, le "
+        "joined by `and`.",
+        "schema": {"type": "string"},
+    },
+]
+NOT_FOUND = {"404": {"$ref": "#/components/responses/NotFound"}}
+FORBIDDEN = {"403": {"$ref": "#/components/responses/Forbidden"}}
+
+
+def _collection(rel: str, item: str) -> dict:
+    return {
+        "type": "object",
+        "required": ["total_pages", "per_page", "page", "total_records", "_links", "_embedded"],
+        "properties": {
+            "total_pages": {"type": "integer"},
+            "per_page": {"type": "integer"},
+            "page": {"type": "integer"},
+            "total_records": {"type": "integer"},
+            "_links": {
+                "type": "object",
+                "properties": {
+                    "self": _ref("Link"),
+                    "next": _ref("Link"),
+                    "prev": _ref("Link"),
+                    rel: {"type": "array", "items": _ref("Link")},
+                },
+            },
+            "_embedded": {
+                "type": "object",
+                "properties": {rel: {"type": "array", "items": _ref(item)}},
+            },
+        },
+    }
+
+
+def _person_input(required_email: bool) -> dict:
+    schema = {
+        "type": "object",
+        "properties": {
+            "given_name": {"type": "string", "maxLength": 100},
+            "family_name": {"type": "string", "maxLength": 100},
+            "email_addresses": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "address": {"type": "string"},
+                        "primary": {"type": "boolean"},
+                        "status": {"type": "string", "enum": ["subscribed", "unsubscribed"]},
+                    },
+                },
+            },
+            "postal_addresses": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "postal_code": {"type": "string", "maxLength": 16},
+                        "locality": {"type": "string", "maxLength": 100},
+                        "primary": {"type": "boolean"},
+                    },
+                },
+            },
+            "languages_spoken": {"type": "array", "items": {"type": "string"}},
+        },
+    }
+    if required_email:
+        schema["required"] = ["email_addresses"]
+    return schema
+
+
+def document() -> dict:
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "campaigns OSDI API",
+            "version": "1.0.0",
+            "description": "People, petitions and signatures of one organization, in OSDI 1.x "
+            "HAL+JSON. Send the key in `OSDI-API-Token` or `Authorization: Bearer`.",
+        },
+        "servers": [{"url": "/api/v1"}],
+        "security": [{"token": []}, {"bearer": []}],
+        "paths": {
+            "/": {
+                "get": {
+                    "operationId": "entryPoint",
+                    "summary": "The entry point: links to the collections and helpers.",
+                    "responses": _ok("EntryPoint", "The entry point"),
+                }
+            },
+            "/people": {
+                "get": {
+                    "operationId": "listPeople",
+                    "parameters": PAGING,
+                    "responses": _ok("People", "A page of people"),
+                }
+            },
+            "/people/{person_id}": {
+                "parameters": [_id_param("person_id", "person")],
+                "get": {
+                    "operationId": "getPerson",
+                    "responses": _ok("Person", "The person", NOT_FOUND),
+                },
+                "put": {
+                    "operationId": "updatePerson",
+                    "summary": "Change name, postal address and language (not the email).",
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/json": {"schema": _person_input(False)}},
+                    },
+                    "responses": _ok("Person", "The person as changed", NOT_FOUND | FORBIDDEN),
+                },
+            },
+            "/people/{person_id}/signatures": {
+                "parameters": [_id_param("person_id", "person")],
+                "get": {
+                    "operationId": "listPersonSignatures",
+                    "parameters": PAGING,
+                    "responses": _ok("Signatures", "The person's signatures", NOT_FOUND),
+                },
+            },
+            "/people/person_signup_helper": {
+                "post": {
+                    "operationId": "personSignupHelper",
+                    "summary": "Create a person, or update the one with this email.",
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["person"],
+                                    "properties": {"person": _person_input(True)},
+                                }
+                            }
+                        },
+                    },
+                    "responses": _ok(
+                        "Person",
+                        "Matched an existing person",
+                        {
+                            "201": {
+                                "description": "Created",
+                                "content": {HAL: {"schema": _ref("Person")}},
+                            }
+                        }
+                        | FORBIDDEN,
+                    ),
+                }
+            },
+            "/petitions": {
+                "get": {
+                    "operationId": "listPetitions",
+                    "parameters": PAGING,
+                    "responses": _ok("Petitions", "A page of petitions"),
+                }
+            },
+            "/petitions/{petition_id}": {
+                "parameters": [_id_param("petition_id", "petition")],
+                "get": {
+                    "operationId": "getPetition",
+                    "responses": _ok("Petition", "The petition", NOT_FOUND),
+                },
+            },
+            "/petitions/{petition_id}/signatures": {
+                "parameters": [_id_param("petition_id", "petition")],
+                "get": {
+                    "operationId": "listSignatures",
+                    "parameters": PAGING,
+                    "responses": _ok("Signatures", "A page of signatures", NOT_FOUND),
+                },
+            },
+            "/petitions/{petition_id}/signatures/{signature_id}": {
+                "parameters": [
+                    _id_param("petition_id", "petition"),
+                    _id_param("signature_id", "signature"),
+                ],
+                "get": {
+                    "operationId": "getSignature",
+                    "responses": _ok("Signature", "The signature", NOT_FOUND),
+                },
+            },
+            "/petitions/{petition_id}/record_signature_helper": {
+                "parameters": [_id_param("petition_id", "petition")],
+                "post": {
+                    "operationId": "recordSignatureHelper",
+                    "summary": "Sign the petition as a person, matched or created by email.",
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["person"],
+                                    "properties": {
+                                        "person": _person_input(True),
+                                        "comments": {"type": "string", "maxLength": 5000},
+                                        "referrer_data": {
+                                            "type": "object",
+                                            "properties": {"source": {"type": "string"}},
+                                        },
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    "responses": _ok(
+                        "Signature",
+                        "Already signed: the existing signature",
+                        {
+                            "201": {
+                                "description": "Signed",
+                                "content": {HAL: {"schema": _ref("Signature")}},
+                            },
+                            "409": {"$ref": "#/components/responses/Conflict"},
+                        }
+                        | NOT_FOUND
+                        | FORBIDDEN,
+                    ),
+                },
+            },
+        },
+        "webhooks": {
+            event: {
+                "post": {
+                    "summary": f"{event}, signed in Campaigns-Signature",
+                    "requestBody": {
+                        "content": {"application/json": {"schema": _ref("WebhookEvent")}}
+                    },
+                    "responses": {"200": {"description": "Any 2xx acknowledges the event"}},
+                }
+            }
+            for event in WEBHOOK_EVENTS
+        },
+        "components": {
+            "securitySchemes": {
+                "token": {"type": "apiKey", "in": "header", "name": "OSDI-API-Token"},
+                "bearer": {"type": "http", "scheme": "bearer"},
+            },
+            "responses": {
+                name: {
+                    "description": description,
+                    "content": {HAL: {"schema": _ref("Error")}},
+                    **(
+                        {"headers": {"Retry-After": {"schema": {"type": "integer"}}}}
+                        if name == "TooManyRequests"
+                        else {}
+                    ),
+                }
+                for name, description in [
+                    ("BadRequest", "The request cannot be read"),
+                    ("Unauthorized", "No valid API key"),
+                    ("Forbidden", "A read key tried to write"),
+                    ("NotFound", "Not found in this key's organization"),
+                    ("Conflict", "The petition is not open for signatures"),
+                    ("TooManyRequests", "Over the key's rate limit"),
+                ]
+            },
+            "schemas": {
+                "Error": {
+                    "type": "object",
+                    "required": ["error"],
+                    "properties": {"error": {"type": "string"}},
+                },
+                "Link": {
+                    "type": "object",
+                    "required": ["href"],
+                    "properties": {"href": {"type": "string"}},
+                },
+                "Identifiers": {
+                    "type": "array",
+                    "items": {"type": "string", "pattern": "^campaigns:"},
+                },
+                "EntryPoint": {
+                    "type": "object",
+                    "required": ["_links"],
+                    "properties": {
+                        "motd": {"type": "string"},
+                        "max_pagesize": {"type": "integer"},
+                        "_links": {
+                            "type": "object",
+                            "required": [
+                                "osdi:people",
+                                "osdi:petitions",
+                                "osdi:person_signup_helper",
+                            ],
+                        },
+                    },
+                },
+                "Person": {
+                    "type": "object",
+                    "required": ["identifiers", "created_date", "modified_date", "_links"],
+                    "properties": {
+                        "identifiers": _ref("Identifiers"),
+                        "created_date": {"type": "string", "format": "date-time"},
+                        "modified_date": {"type": "string", "format": "date-time"},
+                        "given_name": {"type": "string"},
+                        "family_name": {"type": "string"},
+                        "email_addresses": {"type": "array"},
+                        "postal_addresses": {"type": "array"},
+                        "languages_spoken": {"type": "array", "items": {"type": "string"}},
+                        "custom_fields": {"type": "object"},
+                        "_links": {"type": "object"},
+                    },
+                },
+                "Petition": {
+                    "type": "object",
+                    "required": ["identifiers", "title", "total_signatures", "_links"],
+                    "properties": {
+                        "identifiers": _ref("Identifiers"),
+                        "created_date": {"type": "string", "format": "date-time"},
+                        "modified_date": {"type": "string", "format": "date-time"},
+                        "title": {"type": "string"},
+                        "description": {"type": "string"},
+                        "browser_url": {"type": "string"},
+                        "status": {"type": "string", "enum": ["draft", "live", "closed"]},
+                        "total_signatures": {"type": "integer"},
+                        "_links": {"type": "object"},
+                    },
+                },
+                "Signature": {
+                    "type": "object",
+                    "required": ["identifiers", "created_date", "modified_date", "_links"],
+                    "properties": {
+                        "identifiers": _ref("Identifiers"),
+                        "created_date": {"type": "string", "format": "date-time"},
+                        "modified_date": {"type": "string", "format": "date-time"},
+                        "comments": {"type": "string"},
+                        "confirmed": {"type": "boolean"},
+                        "referrer_data": {"type": "object"},
+                        "_links": {"type": "object"},
+                    },
+                },
+                "People": _collection("osdi:people", "Person"),
+                "Petitions": _collection("osdi:petitions", "Petition"),
+                "Signatures": _collection("osdi:signatures", "Signature"),
+                "WebhookEvent": {
+                    "type": "object",
+                    "required": ["id", "event", "created_date", "data"],
+                    "properties": {
+                        "id": {"type": "string"},
+                        "event": {"type": "string", "enum": [*WEBHOOK_EVENTS, "ping"]},
+                        "created_date": {"type": "string", "format": "date-time"},
+                        "data": {"type": "object"},
+                    },
+                },
+            },
+        },
+    }

@@ -1,0 +1,107 @@
+"""API keys: made and revoked by owners, hashed, scoped, rate limited."""
+
+import hashlib
+
+import pytest
+from sqlalchemy import select
+
+from campaigns.extensions import db
+from campaigns.models import ApiKey, AuditEvent, Organization, Role
+from tests.api.conftest import ApiClient
+from tests.conftest import csrf_from
+from tests.factories import make_user
+
+
+def test_no_key_or_a_wrong_key_is_401(client, api):
+    assert client.get("/api/v1/").status_code == 401
+    response = client.get("/api/v1/people", headers={"OSDI-API-Token": "cmp_wrong"})
+    assert response.status_code == 401
+    assert response.get_json() == {"error": "a valid API key is required"}
+
+
+def test_a_bearer_token_works_as_well(client, api):
+    response = client.get("/api/v1/", headers={"Authorization": f"Bearer {api.token}"})
+    assert response.status_code == 200
+
+
+def test_a_read_key_cannot_write(read_api, petition_id):
+    """A read key reads, and gets 403 for every POST and PUT."""
+    assert read_api.get("/api/v1/people").status_code == 200
+    response = read_api.post(
+        "/api/v1/people/person_signup_helper",
+        json={"person": {"email_addresses": [{"address": "a@example.org"}]}},
+    )
+    assert response.status_code == 403
+    assert response.get_json()["error"] == "this API key may only read"
+    petition = read_api.get("/api/v1/petitions").get_json()["_embedded"]["osdi:petitions"][0]
+    helper = petition["_links"]["osdi:record_signature_helper"]["href"]
+    assert read_api.post(helper, json={}).status_code == 403
+
+
+def test_only_the_hash_of_a_token_is_stored(api_app, api):
+    """The token is not in the database, only its SHA-256; use is noted on the key."""
+    assert api.get("/api/v1/").status_code == 200
+    with api_app.app_context():
+        key = db.session.scalars(select(ApiKey)).one()
+        assert key.token_hash == hashlib.sha256(api.token.encode()).hexdigest()
+        assert api.token.startswith("cmp_") and len(api.token) >= 40
+        assert key.prefix == api.token[:12]
+        assert key.last_used_at is not None
+
+
+def test_a_key_over_its_rate_gets_429_with_retry_after(api_app, api):
+    """With 1 request a second and a burst of 2, the third request at once waits."""
+    api_app.config.update(API_RATE_LIMIT=1, API_RATE_BURST=2)
+    statuses = [api.get("/api/v1/").status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
+    limited = api.get("/api/v1/")
+    assert limited.status_code == 429
+    assert limited.headers["Retry-After"] == "1"
+    assert limited.get_json()["error"]
+
+
+@pytest.fixture
+def owner(api_app, org_id, login):
+    with api_app.app_context():
+        org = db.session.get(Organization, org_id)
+        make_user(org, Role.owner, email="ruth@example.org")
+        make_user(org, Role.organizer, email="sam@example.org")
+    login("ruth@example.org")
+
+
+def test_an_owner_creates_a_key_shown_once_and_revokes_it(api_app, client, owner):
+    """The token appears on the page once; it works until revoked; both are audited."""
+    page = client.get("/organize/local-42/api-keys")
+    assert page.status_code == 200
+    made = client.post(
+        "/organize/local-42/api-keys",
+        data={"name": "Membership sync", "scope": "read", "csrf_token": csrf_from(page.text)},
+    )
+    assert made.status_code == 201
+    token = made.text.split("data-token>")[1].split("<")[0]
+    assert token.startswith("cmp_")
+    assert made.headers["Cache-Control"] == "no-store"
+    assert token not in client.get("/organize/local-42/api-keys").text
+
+    key_client = ApiClient(client, token)
+    assert key_client.get("/api/v1/people").status_code == 200
+    with api_app.app_context():
+        key = db.session.scalars(select(ApiKey).where(ApiKey.name == "Membership sync")).one()
+        key_id = key.id
+    page = client.get("/organize/local-42/api-keys")
+    revoked = client.post(
+        f"/organize/local-42/api-keys/{key_id}/revoke",
+        data={"csrf_token": csrf_from(page.text)},
+    )
+    assert revoked.status_code == 302
+    assert key_client.get("/api/v1/people").status_code == 401
+    with api_app.app_context():
+        kinds = db.session.scalars(select(AuditEvent.kind).order_by(AuditEvent.id)).all()
+    assert "api_key_created" in kinds and "api_key_revoked" in kinds
+
+
+def test_an_organizer_cannot_manage_keys(api_app, client, org_id, login):
+    with api_app.app_context():
+        make_user(db.session.get(Organization, org_id), Role.organizer, email="sam@example.org")
+    login("sam@example.org")
+    assert client.get("/organize/local-42/api-keys").status_code == 403
