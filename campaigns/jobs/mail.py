@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from redis.client import Pipeline
 from rq.exceptions import NoSuchJobError
@@ -24,25 +24,36 @@ SWEEP_GRACE = timedelta(minutes=10)
 SWEEP_HORIZON = timedelta(days=2)
 
 
-# Signing adds the submission to this list instead of enqueueing one RQ job per signature
-# (a job costs the signing request several times what a list push does); one
-# `send_confirmations` job drains it. "A drain job is waiting" is the marker, which expires on
-# its own so a lost job delays the emails at most that long.
+# Signing adds the new submission's uuid to this list, in the round trip to Redis it makes
+# for the rate limits anyway and before it writes the submission, instead of enqueueing one
+# RQ job per signature (a job costs the signing request several times what a list push
+# does); one `send_confirmations` job drains it. "A drain job is waiting" is the marker,
+# which expires on its own so a lost job delays the emails at most that long.
 PENDING_KEY = "campaigns:confirmations-pending"
 MARKER_KEY = "campaigns:confirmations-queued"
 MARKER_SECONDS = 60
 DRAIN_CHUNK = 100
+# A uuid not in the database yet may belong to a signature still being written: it is looked
+# for again a few seconds later, for this long. After that it was never written (a repeat
+# signature keeps the first one's row, a request may fail).
+UNWRITTEN_GRACE = timedelta(seconds=60)
+RECHECK_DELAY = timedelta(seconds=5)
 
 
-def add_confirmation(pipe: Pipeline, submission_id: int) -> None:
-    """Add a first confirmation to `pipe`; its last result is true when the caller must
-    enqueue the drain job (`enqueue_drain`)."""
-    pipe.rpush(PENDING_KEY, submission_id)
+def add_confirmation(pipe: Pipeline, submission_uuid: str, at: datetime) -> None:
+    """Add a signature's first confirmation to `pipe`, before the submission is written.
+    The last reply is true when the caller must enqueue the drain job (`enqueue_drain`)."""
+    pipe.rpush(PENDING_KEY, f"{submission_uuid} {int(at.timestamp())}")
     pipe.set(MARKER_KEY, "1", nx=True, ex=MARKER_SECONDS)
 
 
-def enqueue_drain() -> None:
-    enqueue(send_confirmations, queue="mail", retry=False)
+def enqueue_drain(delay: timedelta | None = None) -> None:
+    enqueue(send_confirmations, queue="mail", retry=False, delay=delay)
+
+
+def pending_uuids() -> set[str]:
+    """The uuids of the submissions whose first confirmation waits in the list."""
+    return {raw.split(b" ", 1)[0].decode() for raw in queues.connection.lrange(PENDING_KEY, 0, -1)}
 
 
 def queue_confirmation(
@@ -59,15 +70,32 @@ def send_confirmations() -> int:
     were sent.
 
     A temporary failure hands that one email to a job of its own with the queue's back-off,
-    and the rest go on. If the worker dies mid-chunk, the ids it had taken are not lost for
-    good: the sweep finds their submissions unsent.
+    and the rest go on. A uuid not written yet goes back to the list and is looked for again
+    shortly. If the worker dies mid-chunk, the entries it had taken are not lost for good:
+    the sweep finds their submissions unsent.
     """
     connection = queues.connection
     connection.delete(MARKER_KEY)
     sent = 0
+    later: list[bytes] = []
+    now = utcnow().timestamp()
     while chunk := connection.lpop(PENDING_KEY, DRAIN_CHUNK):
+        entries = {}
         for raw in chunk:
-            submission_id = int(raw)
+            uuid, _, at = raw.decode().partition(" ")
+            entries[uuid] = (raw, float(at or 0))
+        found = dict(
+            db.session.execute(
+                select(Submission.uuid, Submission.id).where(Submission.uuid.in_(entries))
+            ).all()
+        )
+        db.session.rollback()
+        for uuid, (raw, at) in entries.items():
+            submission_id = found.get(uuid)
+            if submission_id is None:
+                if now - at < UNWRITTEN_GRACE.total_seconds():
+                    later.append(raw)
+                continue
             try:
                 if send_confirmation(submission_id) is not None:
                     sent += 1
@@ -77,6 +105,9 @@ def send_confirmations() -> int:
                 queue_confirmation(
                     submission_id, delay=timedelta(seconds=RETRY_INTERVALS["mail"][0])
                 )
+    if later:
+        connection.rpush(PENDING_KEY, *later)
+        enqueue_drain(delay=RECHECK_DELAY)
     return sent
 
 
@@ -110,8 +141,8 @@ def send_confirmation(submission_id: int, resend: bool = False) -> str | None:
 def sweep_confirmations() -> int:
     """Re-queue confirmations that never went out; returns how many were queued."""
     now = utcnow()
-    waiting = db.session.scalars(
-        select(Submission.id).where(
+    waiting = db.session.execute(
+        select(Submission.id, Submission.uuid).where(
             Submission.confirmation_sent_at.is_(None),
             Submission.confirmed_at.is_(None),
             Submission.confirmation_error.is_(None),
@@ -120,10 +151,10 @@ def sweep_confirmations() -> int:
             Submission.created_at > now - SWEEP_HORIZON,
         )
     ).all()
-    pending = {int(raw) for raw in queues.connection.lrange(PENDING_KEY, 0, -1)}
+    pending = pending_uuids()
     queued = 0
-    for submission_id in waiting:
-        if submission_id in pending:
+    for submission_id, submission_uuid in waiting:
+        if submission_uuid in pending:
             continue
         try:
             status = Job.fetch(

@@ -15,6 +15,7 @@ from functools import cache
 from importlib import resources
 
 from flask import current_app
+from redis.client import Pipeline
 from redis.exceptions import RedisError
 from sqlalchemy import select
 
@@ -83,6 +84,9 @@ class Verdict:
     ip_allowed: bool = False
     # Letters: submissions from this address on this action in this clock hour (0: not counted).
     ip_hour_count: int = 0
+    # The replies to the commands the caller put in the pipeline first; None when Redis
+    # could not be reached.
+    queued: tuple | None = ()
 
 
 def email_domain(email: str) -> str:
@@ -193,6 +197,7 @@ def check(
     email: str,
     now: datetime,
     count_hourly: bool = False,
+    pipe: Pipeline | None = None,
 ) -> Verdict:
     """Decide whether a signature is fraudulent, before it is written.
 
@@ -200,7 +205,23 @@ def check(
     round trip to Redis, pipelined; with Redis down the signature is accepted (and logged):
     losing a real signature is worse than counting one extra.
     `count_hourly` also counts the address per clock hour (letters' surge guard).
+    `pipe`, a pipeline with the caller's own commands in it, is sent with the limits' in the
+    same round trip (and sent even when no limit applies); their replies come back in
+    `Verdict.queued`.
     """
+    ahead = len(pipe.command_stack) if pipe is not None else 0
+
+    def verdict(*args) -> Verdict:
+        queued = ()
+        if pipe is not None and ahead and not windows:
+            try:
+                queued = tuple(pipe.execute())
+            except RedisError:
+                log.exception("Redis unavailable: the signature's follow-up was not queued")
+                queued = None
+        return Verdict(*args, queued=queued)
+
+    windows = []  # (reason, key, limit, seconds)
     found = policy(organization_id)
     domain = email_domain(email)
     address = limit_address(ip) if ip else None
@@ -222,10 +243,9 @@ def check(
         network_ip in n for n in found.allowed_networks if n.version == network_ip.version
     )
     if ip_blocked or matches_domain(domain, found.blocked_domains):
-        return Verdict(True, BLOCKED, hashed, domain, False)
+        return verdict(True, BLOCKED, hashed, domain, False)
 
     limits = found.limits
-    windows = []  # (reason, key, limit, seconds)
     if hashed and not ip_allowed:
         # Named apart, so two windows of the same length never share (and double) a count.
         for name, limit, seconds in (
@@ -244,25 +264,27 @@ def check(
     if count_hourly and hashed and not ip_allowed:
         windows.append((None, f"hour:{hashed[:32]}", 0, 3600))
     if not windows:
-        return Verdict(False, None, hashed, domain, ip_allowed)
+        return verdict(False, None, hashed, domain, ip_allowed)
 
     epoch = int(now.timestamp())
     try:
-        pipe = queues.connection.pipeline(transaction=False)
+        if pipe is None:
+            pipe = queues.connection.pipeline(transaction=False)
         for _, ident, _, seconds in windows:
             # Fixed windows named by their number: INCR starts a window's count at 1, and the
             # key expires once its window is over, so no cleanup is needed.
             key = f"{KEY_PREFIX}:{action_id}:{ident}:{seconds}:{epoch // seconds}"
             pipe.incr(key)
             pipe.expire(key, seconds + 60)
-        results = pipe.execute()
+        replies = pipe.execute()
     except RedisError:
         log.exception("rate limits not checked: Redis unavailable; signature accepted")
-        return Verdict(False, None, hashed, domain, ip_allowed)
+        return Verdict(False, None, hashed, domain, ip_allowed, queued=None)
+    queued, results = tuple(replies[:ahead]), replies[ahead:]
     reason, hourly = None, 0
     for (why, _, limit, _), count in zip(windows, results[::2], strict=True):
         if why is None:
             hourly = count
         elif reason is None and count > limit:
             reason = why
-    return Verdict(reason is not None, reason, hashed, domain, ip_allowed, hourly)
+    return Verdict(reason is not None, reason, hashed, domain, ip_allowed, hourly, queued)

@@ -91,6 +91,17 @@ def sign(
     if action.campaign_status != CampaignStatus.live:
         raise ActionClosed(action.slug)
     now = now or utcnow()
+    submission_uuid = new_uuid()
+    # What a new signature sets off (its confirmation email, the tally of the counts) goes to
+    # Redis in the same round trip as the rate limits, before the write, keyed by the
+    # submission's uuid: one round trip to Redis per signature. The jobs skip a uuid that was
+    # never written (a repeat signature) or was marked fraudulent.
+    from campaigns.jobs import counts as count_jobs
+    from campaigns.jobs import mail as mail_jobs
+
+    pipe = queues.connection.pipeline(transaction=False)
+    mail_jobs.add_confirmation(pipe, submission_uuid, now)
+    count_jobs.mark_pending(pipe)
     verdict = integrity.check(
         action.organization_id,
         action.id,
@@ -98,55 +109,58 @@ def sign(
         signer.email,
         now,
         count_hourly=on_created is not None,
+        pipe=pipe,
     )
     if verdict.fraudulent:
         # Nobody is subscribed to mail on the word of a request we do not believe.
         signer = replace(signer, subscribe=False)
     after_commit = None
     if on_created is None and _dialect() == "postgresql":
-        submission_id, created, confirmed = _sign_in_one_statement(action, signer, now, verdict)
+        submission_id, created, confirmed = _sign_in_one_statement(
+            action, signer, now, verdict, submission_uuid
+        )
     else:
         _check_live(action)
         supporter_id = _upsert_supporter(action.organization_id, signer, now)
         submission_id, created, confirmed = _insert_submission(
-            action.id, supporter_id, signer, now, verdict
+            action.id, supporter_id, signer, now, verdict, submission_uuid
         )
         if created and on_created is not None:
             after_commit = on_created(submission_id, verdict)
         db.session.commit()
     if after_commit is not None:
         after_commit()
-    if not verdict.fraudulent:
-        # A fraudulent signature gets no email (its address may be a victim's, typed by a
-        # bot), adds nothing to the counts and tells no webhook: it needs none of them.
-        _queue_follow_up(submission_id, created, confirmed)
-        if created:
-            # Free without endpoints: the organizations that have any are cached in memory.
-            webhooks.emit(
-                action.organization_id, "submission.created", {"submission_id": submission_id}
-            )
+    # The markers were set before the write whatever the verdict; their jobs skip what they
+    # need not do (a fraudulent signature gets no email and adds nothing to the counts).
+    _queue_follow_up(submission_id, created, confirmed, verdict)
+    if created and not verdict.fraudulent:
+        # Free without endpoints: the organizations that have any are cached in memory. A
+        # fraudulent signature tells no webhook.
+        webhooks.emit(
+            action.organization_id, "submission.created", {"submission_id": submission_id}
+        )
     return SignResult(submission_id, created, verdict.fraudulent and created)
 
 
-def _queue_follow_up(submission_id: int, created: bool, confirmed: bool) -> None:
-    """The confirmation email and the tally of a new signature, in one round trip to Redis.
+def _queue_follow_up(submission_id: int, created: bool, confirmed: bool, verdict: Verdict) -> None:
+    """Enqueue the jobs the follow-up sent with the rate limits asked for, or send what a
+    repeat signature needs: a second confirmation email when the first is not confirmed.
 
-    Neither may fail the signature, which is committed: the confirmation sweep and the
+    Nothing here may fail the signature, which is committed: the confirmation sweep and the
     periodic tally pick up what a Redis outage drops.
     """
     from campaigns.jobs import counts as count_jobs
     from campaigns.jobs import mail as mail_jobs
 
-    if confirmed and not created:
-        return  # signed again after confirming: nothing to send, nothing to count
+    if not created and not confirmed and not verdict.fraudulent:
+        mail_jobs.queue_confirmation(submission_id, resend=True)
+    queued = verdict.queued
+    if not queued:
+        return  # Redis was unreachable: the sweep and the periodic tally will do it
+    # Whoever set a marker enqueues its job, a repeat signature too: the marker stands until
+    # the job runs, so a new signature that did not set it counts on this one.
+    _, drain_needed, tally_needed = queued
     try:
-        if not created:
-            mail_jobs.queue_confirmation(submission_id, resend=True)
-            return
-        pipe = queues.connection.pipeline(transaction=False)
-        mail_jobs.add_confirmation(pipe, submission_id)
-        count_jobs.mark_pending(pipe)
-        *_, drain_needed, tally_needed = pipe.execute()
         if drain_needed:
             mail_jobs.enqueue_drain()
         if tally_needed:
@@ -307,11 +321,13 @@ def _supporter_params(organization_id: int, signer: Signer, now) -> dict:
 
 
 def _insert_submission(
-    action_id: int, supporter_id: int, signer: Signer, now, verdict: Verdict
+    action_id: int, supporter_id: int, signer: Signer, now, verdict: Verdict, submission_uuid: str
 ) -> tuple[int, bool, bool]:
     """(submission id, created now?, confirmed?). The unique (action, supporter) constraint
     decides between simultaneous requests: exactly one of them creates the row."""
-    params = _submission_params(action_id, signer, now, verdict) | {"supporter_id": supporter_id}
+    params = _submission_params(action_id, signer, now, verdict, submission_uuid) | {
+        "supporter_id": supporter_id
+    }
     new_id = db.session.execute(_submission_insert(_dialect()), params).scalar_one_or_none()
     if new_id is not None:
         return new_id, True, False
@@ -321,9 +337,11 @@ def _insert_submission(
     return existing_id, False, confirmed_at is not None
 
 
-def _submission_params(action_id: int, signer: Signer, now, verdict: Verdict) -> dict:
+def _submission_params(
+    action_id: int, signer: Signer, now, verdict: Verdict, submission_uuid: str
+) -> dict:
     return {
-        "submission_uuid": new_uuid(),
+        "submission_uuid": submission_uuid,
         "action_id": action_id,
         "comment": signer.comment,
         "source": signer.source,
@@ -373,10 +391,12 @@ def _one_statement_sign():
     )
 
 
-def _sign_in_one_statement(action: Action | ActionRef, signer: Signer, now, verdict: Verdict):
+def _sign_in_one_statement(
+    action: Action | ActionRef, signer: Signer, now, verdict: Verdict, submission_uuid: str
+):
     """One round trip, on the autocommit pool: the statement is its own transaction."""
     params = _supporter_params(action.organization_id, signer, now) | _submission_params(
-        action.id, signer, now, verdict
+        action.id, signer, now, verdict, submission_uuid
     )
     engine = autocommit_engine(current_app._get_current_object(), db.engine)
     try:

@@ -175,3 +175,17 @@ def test_a_burst_of_signatures_queues_one_job_that_sends_every_confirmation(
     ]
     with app.app_context():
         assert queues.connection.llen(PENDING_KEY) == 0
+
+
+def test_a_confirmation_for_a_submission_not_written_yet_waits_then_is_dropped(app):
+    """The list is written before the submission: a uuid not in the database yet is looked
+    for again a few seconds later, and after a minute it is given up (never written)."""
+    from campaigns.jobs.mail import send_confirmations
+
+    with app.app_context():
+        now = int(utcnow().timestamp())
+        queues.connection.rpush(PENDING_KEY, f"not-written-yet {now}", f"never-written {now - 120}")
+        assert send_confirmations() == 0
+        assert queues.connection.lrange(PENDING_KEY, 0, -1) == [f"not-written-yet {now}".encode()]
+        registry = ScheduledJobRegistry(queue=Queue("mail", connection=queues.connection))
+        assert len(registry.get_job_ids()) == 1  # the second look, a few seconds from now
