@@ -87,6 +87,9 @@ def from_environment_without_key(instance_path: str) -> dict:
         "SMTP_STARTTLS": _bool("SMTP_STARTTLS", False),
         # Absolute base for links in emails, e.g. https://act.example-union.org
         "PUBLIC_URL": os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000"),
+        # Where to report a vulnerability in this deployment (an email address or an https
+        # address); published at /.well-known/security.txt (RFC 9116) when set.
+        "SECURITY_CONTACT": os.environ.get("SECURITY_CONTACT", "").strip(),
         # Secure cookies by default wherever the public address is https; the variable still
         # wins, e.g. for a staging server whose PUBLIC_URL is https but is reached over http.
         "SESSION_COOKIE_SECURE": _bool(

@@ -321,3 +321,14 @@ def test_server_error_page_shows_no_traceback_and_keeps_the_headers(database_url
     assert "Something went wrong on our side" in body
     assert "hunter2" not in body and "Traceback" not in body and "RuntimeError" not in body
     assert_hardened(resp)
+
+
+def test_security_txt_names_the_contact_when_set(app, client):
+    """/.well-known/security.txt (RFC 9116) gives the reporting address, or 404 when none."""
+    assert client.get("/.well-known/security.txt").status_code == 404
+    app.config["SECURITY_CONTACT"] = "security@local42.example"
+    resp = client.get("/.well-known/security.txt")
+    assert resp.status_code == 200 and resp.mimetype == "text/plain"
+    lines = resp.get_data(as_text=True).splitlines()
+    assert lines[0] == "Contact: mailto:security@local42.example"
+    assert lines[1].startswith("Expires: ") and lines[1].endswith("Z")

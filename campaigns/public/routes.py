@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import (
     Response,
     abort,
@@ -16,7 +18,7 @@ from flask_babel import get_locale, gettext
 from wtforms.fields.choices import SelectChoice
 
 from campaigns.extensions import csrf
-from campaigns.models import ActionKind, StoryConsent
+from campaigns.models import ActionKind, StoryConsent, utcnow
 from campaigns.public import bp, page_cache
 from campaigns.public.forms import (
     ConfirmForm,
@@ -40,6 +42,19 @@ from campaigns.services import (
 )
 from campaigns.services.signing import ActionClosed, DisposableEmail, Signer, sign
 from campaigns.services.sources import referrer_host
+
+
+@bp.get("/.well-known/security.txt")
+def security_txt():
+    """Who to tell about a vulnerability (RFC 9116), when the deployment says."""
+    contact = current_app.config["SECURITY_CONTACT"]
+    if not contact:
+        abort(404)
+    if "@" in contact and not contact.startswith(("mailto:", "https://")):
+        contact = f"mailto:{contact}"
+    expires = (utcnow() + timedelta(days=365)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    body = f"Contact: {contact}\nExpires: {expires}\nPreferred-Languages: en, es\n"
+    return Response(body, mimetype="text/plain")
 
 
 @bp.get("/")
