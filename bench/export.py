@@ -167,9 +167,10 @@ def seed(database_url: str, redis_url: str, folder: Path, count: int):
         db.session.execute(
             text(
                 """
-                INSERT INTO supporters (organization_id, email, email_key, first_name,
+                INSERT INTO supporters (uuid, organization_id, email, email_key, first_name,
                     last_name, postcode, city, locale, subscribed, created_at, updated_at)
-                SELECT :org, 'p' || g || '@example.org', 'p' || g || '@example.org',
+                SELECT gen_random_uuid()::text, :org, 'p' || g || '@example.org',
+                    'p' || g || '@example.org',
                     CASE WHEN g % 1000 = 0 THEN '=HYPERLINK("x")' ELSE 'José ' || g END,
                     'Núñez-García', lpad((g % 99999)::text, 5, '0'), 'Oakland',
                     CASE WHEN g % 3 = 0 THEN 'es' ELSE 'en' END, g % 2 = 0,
@@ -182,9 +183,10 @@ def seed(database_url: str, redis_url: str, folder: Path, count: int):
         db.session.execute(
             text(
                 """
-                INSERT INTO submissions (action_id, supporter_id, comment, source, show_name,
+                INSERT INTO submissions (uuid, action_id, supporter_id, comment, source, show_name,
                     locale, created_at, tallied)
-                SELECT :action, id, '', 'bench', false, locale, created_at, 0
+                SELECT gen_random_uuid()::text, :action, id, '', 'bench', false, locale,
+                    created_at, 0
                 FROM supporters WHERE organization_id = :org
                 """
             ),

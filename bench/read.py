@@ -151,9 +151,10 @@ def fill(database_url: str, slug: str, n: int) -> int:
         conn.execute(
             text(
                 """
-                INSERT INTO supporters (organization_id, email, email_key, first_name,
+                INSERT INTO supporters (uuid, organization_id, email, email_key, first_name,
                     last_name, postcode, city, locale, subscribed, created_at, updated_at)
-                SELECT :org, 'p' || g || '@example.org', 'p' || g || '@example.org', 'Ana',
+                SELECT gen_random_uuid()::text, :org, 'p' || g || '@example.org',
+                    'p' || g || '@example.org', 'Ana',
                     'Ruiz', (94000 + g % 500)::text, 'Oakland', 'en', false, now(), now()
                 FROM generate_series(1, :n) AS g
                 """
@@ -163,9 +164,9 @@ def fill(database_url: str, slug: str, n: int) -> int:
         conn.execute(
             text(
                 """
-                INSERT INTO submissions (action_id, supporter_id, comment, source, referrer,
+                INSERT INTO submissions (uuid, action_id, supporter_id, comment, source, referrer,
                     show_name, locale, created_at, confirmed_at, tallied)
-                SELECT :action, s.id, '',
+                SELECT gen_random_uuid()::text, :action, s.id, '',
                     (ARRAY['email', 'facebook', 'flyer', ''])[1 + s.id % 4],
                     (ARRAY['', 'facebook.com', 't.co'])[1 + s.id % 3],
                     s.id % 10 = 0, 'en', t.at,
