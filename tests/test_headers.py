@@ -332,3 +332,11 @@ def test_security_txt_names_the_contact_when_set(app, client):
     lines = resp.get_data(as_text=True).splitlines()
     assert lines[0] == "Contact: mailto:security@local42.example"
     assert lines[1].startswith("Expires: ") and lines[1].endswith("Z")
+
+
+def test_api_answers_are_hardened(client):
+    """The OSDI API's answers carry the same headers, its errors included."""
+    for path in ("/api/v1/openapi.json", "/api/v1/"):
+        resp = client.get(path)
+        assert resp.status_code in (200, 401), (path, resp.status_code)
+        assert_hardened(resp)
