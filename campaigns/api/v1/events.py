@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from flask import current_app, g, request
 from sqlalchemy import case, func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from campaigns.api.v1 import bp
 from campaigns.api.v1.hal import (
@@ -170,7 +170,13 @@ def _attendance_list(*conditions):
 
 @bp.get("/events")
 def events():
-    query = _events().where(*parse_filter(request.args.get("filter"), Action.updated_at))
+    query = (
+        _events()
+        .where(*parse_filter(request.args.get("filter"), Action.updated_at))
+        # Each event shows its campaign's status and its text: loaded with the page (the
+        # campaign from the join already made) instead of two lazy loads per event.
+        .options(contains_eager(Action.campaign), selectinload(Action.translations))
+    )
     page = paginate(query, Action.id)
     return hal_response(collection(page, "osdi:events", "api_v1.events", _events_json(page.rows)))
 

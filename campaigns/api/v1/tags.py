@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from flask import g, request
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from campaigns.api.v1 import bp
 from campaigns.api.v1.hal import (
@@ -110,12 +111,17 @@ def create_tag():
     known = {t.id for t in supporters.tags_of_organization(organization)}
     try:
         tag = supporters.find_or_create_tag(organization, name)
+        db.session.commit()
+        # As the organizer pages do, a name already used (in any case) is that tag: 200.
+        created = tag.id not in known
     except supporters.TagError as exc:
         raise ApiError(400, str(exc)) from None
-    db.session.commit()
+    except IntegrityError:
+        # Another request made the same name between our look and our insert (the unique
+        # constraint on organization and name): theirs is the tag.
+        db.session.rollback()
+        tag, created = supporters.find_or_create_tag(organization, name), False
     document = tag_json(tag)
-    # As the organizer pages do, a name already used (in any case) is that tag: 200, not 201.
-    created = tag.id not in known
     return hal_response(
         document, 201 if created else 200, {"Location": document["_links"]["self"]["href"]}
     )
