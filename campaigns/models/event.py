@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import Enum, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from campaigns.database import UTCDateTime, utcnow
+from campaigns.database import UTCDateTime, new_uuid, utcnow
 from campaigns.extensions import db
 from campaigns.models.action import Action
 from campaigns.models.submission import Submission
@@ -18,6 +18,8 @@ class Shift(db.Model):
     __tablename__ = "shifts"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Public identifiers for the API (`campaigns:<uuid>`), as for supporters and actions.
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
     action_id: Mapped[int] = mapped_column(ForeignKey("actions.id", ondelete="CASCADE"), index=True)
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -52,6 +54,7 @@ class Rsvp(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
     shift_id: Mapped[int] = mapped_column(ForeignKey("shifts.id", ondelete="CASCADE"))
     submission_id: Mapped[int] = mapped_column(
         ForeignKey("submissions.id", ondelete="CASCADE"), index=True

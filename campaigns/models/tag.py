@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from campaigns.database import UTCDateTime, utcnow
+from campaigns.database import UTCDateTime, new_uuid, utcnow
 from campaigns.extensions import db
 
 
@@ -16,6 +16,8 @@ class Tag(db.Model):
     __table_args__ = (UniqueConstraint("organization_id", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # The public identifier (OSDI `campaigns:<uuid>`), as for supporters and actions.
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
     organization_id: Mapped[int] = mapped_column(
         ForeignKey("organizations.id", ondelete="CASCADE"), index=True
     )

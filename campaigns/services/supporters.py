@@ -180,3 +180,11 @@ def _insert_taggings(rows) -> int:
         .returning(Tagging.supporter_id)
     )
     return len(db.session.execute(statement).all())
+
+
+def tag_supporter(tag: Tag, supporter: Supporter) -> bool:
+    """Put `tag` on one supporter (for the API); whether they did not have it yet. The caller
+    has checked both belong to the same organization."""
+    added = _insert_taggings(select(literal(tag.id), literal(supporter.id), _now()))
+    db.session.commit()
+    return added > 0

@@ -62,4 +62,4 @@ def http_error(error: HTTPException):
     return error_response(error.code or 500, error.description or error.name)
 
 
-from campaigns.api.v1 import entry, people, petitions  # noqa: E402,F401
+from campaigns.api.v1 import entry, events, people, petitions, tags  # noqa: E402,F401

@@ -27,6 +27,8 @@ def entry_point():
                 "osdi:people": link("api_v1.people_list"),
                 "osdi:petitions": link("api_v1.petitions"),
                 "osdi:person_signup_helper": link("api_v1.person_signup_helper"),
+                "osdi:tags": link("api_v1.tags"),
+                "osdi:events": link("api_v1.events"),
                 "docs": {"href": "https://opensupporter.github.io/osdi-docs/"},
                 "openapi": link("api_v1.openapi"),
             },

@@ -134,7 +134,8 @@ def document() -> dict:
         "info": {
             "title": "campaigns OSDI API",
             "version": "1.0.0",
-            "description": "People, petitions and signatures of one organization, in OSDI 1.x "
+            "description": "People, petitions, signatures, tags, taggings, events and "
+            "attendances of one organization, in OSDI 1.x "
             "HAL+JSON. Send the key in `OSDI-API-Token` or `Authorization: Bearer`.",
         },
         "servers": [{"url": "/api/v1"}],
@@ -278,6 +279,157 @@ def document() -> dict:
                     ),
                 },
             },
+            "/people/{person_id}/taggings": {
+                "parameters": [_id_param("person_id", "person")],
+                "get": {
+                    "operationId": "listPersonTaggings",
+                    "parameters": PAGING,
+                    "responses": _ok("Taggings", "The person's taggings", NOT_FOUND),
+                },
+            },
+            "/people/{person_id}/attendances": {
+                "parameters": [_id_param("person_id", "person")],
+                "get": {
+                    "operationId": "listPersonAttendances",
+                    "parameters": PAGING,
+                    "responses": _ok("Attendances", "The person's RSVPs", NOT_FOUND),
+                },
+            },
+            "/tags": {
+                "get": {
+                    "operationId": "listTags",
+                    "parameters": PAGING,
+                    "responses": _ok("Tags", "A page of tags"),
+                },
+                "post": {
+                    "operationId": "createTag",
+                    "summary": "Create a tag, or find the one with this name (in any case).",
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["name"],
+                                    "properties": {"name": {"type": "string", "maxLength": 60}},
+                                }
+                            }
+                        },
+                    },
+                    "responses": _ok(
+                        "Tag",
+                        "A tag of this name already existed",
+                        {
+                            "201": {
+                                "description": "Created",
+                                "content": {HAL: {"schema": _ref("Tag")}},
+                            }
+                        }
+                        | FORBIDDEN,
+                    ),
+                },
+            },
+            "/tags/{tag_id}": {
+                "parameters": [_id_param("tag_id", "tag")],
+                "get": {
+                    "operationId": "getTag",
+                    "responses": _ok("Tag", "The tag", NOT_FOUND),
+                },
+            },
+            "/tags/{tag_id}/taggings": {
+                "parameters": [_id_param("tag_id", "tag")],
+                "get": {
+                    "operationId": "listTaggings",
+                    "parameters": PAGING,
+                    "responses": _ok("Taggings", "The people with this tag", NOT_FOUND),
+                },
+                "post": {
+                    "operationId": "createTagging",
+                    "summary": "Tag a person, named by link (as Action Network) or identifier.",
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {
+                                        "_links": {
+                                            "type": "object",
+                                            "properties": {"osdi:person": _ref("Link")},
+                                        },
+                                        "identifiers": _ref("Identifiers"),
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    "responses": _ok(
+                        "Tagging",
+                        "The person had the tag already",
+                        {
+                            "201": {
+                                "description": "Tagged",
+                                "content": {HAL: {"schema": _ref("Tagging")}},
+                            }
+                        }
+                        | NOT_FOUND
+                        | FORBIDDEN,
+                    ),
+                },
+            },
+            "/tags/{tag_id}/taggings/{tagging_id}": {
+                "parameters": [
+                    _id_param("tag_id", "tag"),
+                    {
+                        "name": "tagging_id",
+                        "in": "path",
+                        "required": True,
+                        "description": "The tagged person's uuid.",
+                        "schema": {"type": "string"},
+                    },
+                ],
+                "get": {
+                    "operationId": "getTagging",
+                    "responses": _ok("Tagging", "The tagging", NOT_FOUND),
+                },
+                "delete": {
+                    "operationId": "deleteTagging",
+                    "summary": "Take the tag off the person.",
+                    "responses": _ok("Notice", "Untagged", NOT_FOUND | FORBIDDEN),
+                },
+            },
+            "/events": {
+                "get": {
+                    "operationId": "listEvents",
+                    "parameters": PAGING,
+                    "responses": _ok("Events", "A page of events"),
+                }
+            },
+            "/events/{event_id}": {
+                "parameters": [_id_param("event_id", "event")],
+                "get": {
+                    "operationId": "getEvent",
+                    "responses": _ok("Event", "The event", NOT_FOUND),
+                },
+            },
+            "/events/{event_id}/attendances": {
+                "parameters": [_id_param("event_id", "event")],
+                "get": {
+                    "operationId": "listAttendances",
+                    "parameters": PAGING,
+                    "responses": _ok("Attendances", "The event's RSVPs", NOT_FOUND),
+                },
+            },
+            "/events/{event_id}/attendances/{attendance_id}": {
+                "parameters": [
+                    _id_param("event_id", "event"),
+                    _id_param("attendance_id", "attendance"),
+                ],
+                "get": {
+                    "operationId": "getAttendance",
+                    "responses": _ok("Attendance", "The RSVP", NOT_FOUND),
+                },
+            },
         },
         "webhooks": {
             event: {
@@ -342,6 +494,8 @@ def document() -> dict:
                                 "osdi:people",
                                 "osdi:petitions",
                                 "osdi:person_signup_helper",
+                                "osdi:tags",
+                                "osdi:events",
                             ],
                         },
                     },
@@ -390,7 +544,89 @@ def document() -> dict:
                         "_links": {"type": "object"},
                     },
                 },
+                "Tag": {
+                    "type": "object",
+                    "required": ["identifiers", "created_date", "modified_date", "name", "_links"],
+                    "properties": {
+                        "identifiers": _ref("Identifiers"),
+                        "created_date": {"type": "string", "format": "date-time"},
+                        "modified_date": {"type": "string", "format": "date-time"},
+                        "name": {"type": "string"},
+                        "_links": {"type": "object"},
+                    },
+                },
+                "Tagging": {
+                    "type": "object",
+                    "required": ["identifiers", "created_date", "modified_date", "_links"],
+                    "properties": {
+                        "identifiers": _ref("Identifiers"),
+                        "created_date": {"type": "string", "format": "date-time"},
+                        "modified_date": {"type": "string", "format": "date-time"},
+                        "item_type": {"type": "string", "enum": ["osdi:person"]},
+                        "_links": {"type": "object"},
+                    },
+                },
+                "Notice": {
+                    "type": "object",
+                    "required": ["notice"],
+                    "properties": {"notice": {"type": "string"}},
+                },
+                "Shift": {
+                    "type": "object",
+                    "required": ["identifiers", "start_date", "end_date", "capacity"],
+                    "properties": {
+                        "identifiers": _ref("Identifiers"),
+                        "start_date": {"type": "string", "format": "date-time"},
+                        "end_date": {"type": "string", "format": "date-time"},
+                        "location": {
+                            "type": "object",
+                            "properties": {"venue": {"type": "string"}},
+                        },
+                        "online_url": {"type": ["string", "null"]},
+                        "capacity": {"type": "integer"},
+                        "total_accepted": {"type": "integer"},
+                    },
+                },
+                "Event": {
+                    "type": "object",
+                    "required": ["identifiers", "title", "campaigns:shifts", "_links"],
+                    "properties": {
+                        "identifiers": _ref("Identifiers"),
+                        "created_date": {"type": "string", "format": "date-time"},
+                        "modified_date": {"type": "string", "format": "date-time"},
+                        "title": {"type": "string"},
+                        "description": {"type": "string"},
+                        "browser_url": {"type": "string"},
+                        "status": {"type": "string", "enum": ["draft", "live", "closed"]},
+                        "start_date": {"type": ["string", "null"], "format": "date-time"},
+                        "end_date": {"type": ["string", "null"], "format": "date-time"},
+                        "capacity": {"type": "integer"},
+                        "total_accepted": {"type": "integer"},
+                        "campaigns:shifts": {"type": "array", "items": _ref("Shift")},
+                        "_links": {"type": "object"},
+                    },
+                },
+                "Attendance": {
+                    "type": "object",
+                    "required": ["identifiers", "created_date", "modified_date", "status"],
+                    "properties": {
+                        "identifiers": _ref("Identifiers"),
+                        "created_date": {"type": "string", "format": "date-time"},
+                        "modified_date": {"type": "string", "format": "date-time"},
+                        "status": {"type": "string", "enum": ["accepted", "tentative", "declined"]},
+                        "campaigns:status": {
+                            "type": "string",
+                            "enum": ["attending", "waitlisted", "cancelled"],
+                        },
+                        "campaigns:shift": {"type": "object"},
+                        "_links": {"type": "object"},
+                    },
+                },
                 "People": _collection("osdi:people", "Person"),
+                "Tags": _collection("osdi:tags", "Tag"),
+                "Taggings": _collection("osdi:taggings", "Tagging"),
+                "Events": _collection("osdi:events", "Event"),
+                "Attendances": _collection("osdi:attendances", "Attendance"),
                 "Petitions": _collection("osdi:petitions", "Petition"),
                 "Signatures": _collection("osdi:signatures", "Signature"),
                 "WebhookEvent": {

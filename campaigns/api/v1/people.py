@@ -55,6 +55,8 @@ def person_json(supporter, base: str | None = None) -> dict:
         "_links": {
             "self": {"href": href},
             "osdi:signatures": {"href": f"{href}/signatures"},
+            "osdi:taggings": {"href": f"{href}/taggings"},
+            "osdi:attendances": {"href": f"{href}/attendances"},
         },
     }
 
