@@ -4,7 +4,16 @@ import enum
 from datetime import datetime
 
 from flask_babel import get_locale
-from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Enum,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from campaigns.database import UTCDateTime, new_uuid, utcnow
@@ -40,6 +49,9 @@ class Action(db.Model):
     # The picture shown when the action is shared (Open Graph): a file name in the instance
     # folder's uploads, uploaded by an organizer; empty for none.
     share_image: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    # A union organizes by workplace, not by postcode (the OSDI draft's employer/worksite
+    # model): when set, the form asks for employer, worksite, department and shift.
+    asks_workplace: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -74,6 +74,12 @@ class Submission(db.Model):
     # The host of the page that sent the supporter to the action ("facebook.com"), never the
     # full address: a path or query can name a person or a private group.
     referrer: Mapped[str] = mapped_column(String(253), default="", server_default="")
+    # Where the supporter works, asked only when the action's `asks_workplace` is set. Kept on
+    # the submission, not the person: a worker changes jobs, and each action is a snapshot.
+    employer: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    worksite: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    department: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    work_shift: Mapped[str] = mapped_column(String(60), default="", server_default="")
     # The supporter's choice to appear in the public list as "Maria G., Oakland".
     show_name: Mapped[bool] = mapped_column(Boolean, default=False)
     locale: Mapped[str] = mapped_column(String(8), default="en")

@@ -71,6 +71,7 @@ def save_action(campaign, form, action, kind: ActionKind):
             contents,
             goal=form.goal.data,
             requires_confirmation=form.requires_confirmation.data,
+            asks_workplace=form.asks_workplace.data,
             show_recent_signers=form.show_recent_signers.data
             if form.show_recent_signers
             else False,

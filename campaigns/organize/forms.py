@@ -55,6 +55,7 @@ class PetitionForm(FlaskForm):
     show_recent_signers = BooleanField(
         "Show recent signers who chose to be shown (first name, initial, city)", default=True
     )
+    asks_workplace = BooleanField("Ask for workplace: employer, worksite, department, shift")
     title_en = StringField("Title (English)", validators=[DataRequired(), Length(max=200)])
     body_en = TextAreaField(
         "Petition text (English)", validators=[DataRequired(), Length(max=20000)]

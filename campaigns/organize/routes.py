@@ -392,6 +392,7 @@ def _save_petition(campaign, form: PetitionForm, petition):
             contents,
             goal=form.goal.data,
             requires_confirmation=form.requires_confirmation.data,
+            asks_workplace=form.asks_workplace.data,
             show_recent_signers=form.show_recent_signers.data,
             slug=form.slug.data or "",
             petition=petition,

@@ -44,6 +44,12 @@ class FilterForm(FlaskForm):
     )
     postcode = StringField("Postcode starts with", validators=[Optional(), Length(max=16)])
     tag_id = SelectField("Tag", choices=[], validate_choice=False)
+    employer = StringField("Employer", validators=[Optional(), Length(max=120)])
+    worksite = StringField("Worksite", validators=[Optional(), Length(max=120)])
+    workplace_match = SelectField(
+        "Employer and worksite",
+        choices=[SelectChoice("", "contain the words"), SelectChoice("equals", "are exactly")],
+    )
 
 
 class TagForm(FlaskForm):

@@ -58,6 +58,7 @@ class DeliveryForm(FlaskForm):
         choices=[
             SelectChoice("postcode", "ZIP or postcode"),
             SelectChoice("district", "District (letters)"),
+            SelectChoice("worksite", "Worksite (actions that ask for the workplace)"),
         ],
         default="postcode",
     )

@@ -88,6 +88,41 @@ class SignForm(FlaskForm):
     )
     show_name = BooleanField(_l("Show my first name, initial and city in the list of signers"))
     subscribe = BooleanField(_l("Email me updates about this campaign"))
+    # Where the person works, shown only when the action asks (Action.asks_workplace) and
+    # always optional: naming an employer can be a risk a worker chooses to take or not.
+    employer = StringField(
+        _l("Employer (optional)"),
+        validators=[
+            Optional(),
+            Length(max=120, message=_l("Please use at most %(max)d characters.")),
+            no_markup,
+        ],
+        render_kw={"autocomplete": "organization"},
+    )
+    worksite = StringField(
+        _l("Worksite (optional)"),
+        validators=[
+            Optional(),
+            Length(max=120, message=_l("Please use at most %(max)d characters.")),
+            no_markup,
+        ],
+    )
+    department = StringField(
+        _l("Department (optional)"),
+        validators=[
+            Optional(),
+            Length(max=120, message=_l("Please use at most %(max)d characters.")),
+            no_markup,
+        ],
+    )
+    work_shift = StringField(
+        _l("Shift (optional)"),
+        validators=[
+            Optional(),
+            Length(max=60, message=_l("Please use at most %(max)d characters.")),
+            no_markup,
+        ],
+    )
     # A honeypot: hidden from people (and from screen readers), filled in by naive bots.
     website = StringField(_l("Leave this field empty"))
     source = StringField(validators=[Optional(), Length(max=64)])
@@ -95,7 +130,17 @@ class SignForm(FlaskForm):
     referrer = StringField(validators=[Optional(), Length(max=253)])
 
     def strip(self) -> None:
-        for field in (self.first_name, self.last_name, self.email, self.postcode, self.city):
+        for field in (
+            self.first_name,
+            self.last_name,
+            self.email,
+            self.postcode,
+            self.city,
+            self.employer,
+            self.worksite,
+            self.department,
+            self.work_shift,
+        ):
             if field.data:
                 field.data = field.data.strip()
 

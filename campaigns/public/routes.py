@@ -164,6 +164,7 @@ def take_action(ref, form: SignForm, render, thanks_endpoint: str, source: str |
         source=(source if source is not None else form.source.data or "")[:64],
         referrer=referrer_host(form.referrer.data) or _outside_referrer(),
         locale=str(get_locale()),
+        **_workplace(ref, form),
         # The peer, or with TRUSTED_PROXIES the client the proxy names (ProxyFix); a client's
         # own X-Forwarded-For is never read here.
         ip=request.remote_addr,
@@ -369,6 +370,15 @@ FORMS = {
 
 def form_class(kind: ActionKind) -> type[SignForm]:
     return FORMS[kind]
+
+
+def _workplace(ref, form: SignForm) -> dict[str, str]:
+    """The workplace fields for the Signer, only when the action asks for them: a crafted
+    post to an action that does not ask stores nothing there."""
+    if not ref.asks_workplace:
+        return {}
+    names = ("employer", "worksite", "department", "work_shift")
+    return {name: getattr(form, name).data or "" for name in names}
 
 
 def _outside_referrer() -> str:

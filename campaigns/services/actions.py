@@ -64,6 +64,9 @@ class ActionRef:
     kind: ActionKind
     organization_id: int
     campaign_status: CampaignStatus
+    # Read with the ref (cached up to REF_SECONDS): turning the setting on or off reaches
+    # posts within seconds, and a post that raced it stores only what its form showed.
+    asks_workplace: bool = False
 
     @property
     def is_live(self) -> bool:
@@ -71,7 +74,14 @@ class ActionRef:
 
 
 _ACTION_REF = (
-    select(Action.id, Action.slug, Action.kind, Campaign.organization_id, Campaign.status)
+    select(
+        Action.id,
+        Action.slug,
+        Action.kind,
+        Campaign.organization_id,
+        Campaign.status,
+        Action.asks_workplace,
+    )
     .join(Campaign, Campaign.id == Action.campaign_id)
     .where(Action.slug == bindparam("slug"))
 )

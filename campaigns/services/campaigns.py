@@ -126,6 +126,7 @@ def save_petition(
     goal: int | None,
     requires_confirmation: bool,
     show_recent_signers: bool = True,
+    asks_workplace: bool = False,
     slug: str = "",
     petition: Action | None = None,
     kind: ActionKind = ActionKind.petition,
@@ -138,6 +139,7 @@ def save_petition(
     petition.goal = goal
     petition.requires_confirmation = requires_confirmation
     petition.show_recent_signers = show_recent_signers
+    petition.asks_workplace = asks_workplace
     existing = {t.locale: t for t in petition.translations}
     for content in contents:
         translation = existing.get(content.locale)

@@ -3,8 +3,8 @@
 An ordinary delivery sends each recipient a summary and, where the organizer ticked any
 signer fields, a CSV with only those columns: nothing about a signer leaves unless chosen,
 and the email address never unless ticked. A **protected** delivery, for an employer, sends
-no names at all: only how many signed per postcode or district, with every group smaller than
-the organizer's minimum merged into "other", so no worker can be singled out.
+no names at all: only how many signed per postcode, district or worksite, with every group
+smaller than the organizer's minimum merged into "other", so no worker can be singled out.
 """
 
 from __future__ import annotations
@@ -41,7 +41,8 @@ FIELDS = {
     "signed_at": "Signed at (UTC)",
     "email": "Email",
 }
-GROUPINGS = ("postcode", "district")
+GROUPINGS = ("postcode", "district", "worksite")
+LABELS = {"postcode": "ZIP or postcode", "district": "District", "worksite": "Worksite"}
 OTHER = "other"
 DEFAULT_MIN_GROUP = 5
 EMAIL = re.compile(r"^[^@\s<>,]+@[^@\s<>,]+\.[^@\s<>,]+$")
@@ -109,9 +110,11 @@ def request_delivery(
     if unknown:
         raise DeliveryError(f"unknown fields: {', '.join(unknown)}")
     if group_by not in GROUPINGS:
-        raise DeliveryError("group by postcode or district")
+        raise DeliveryError("group by postcode, district or worksite")
     if protected and group_by == "district" and not sources.directory_ids([action.id]):
         raise DeliveryError("districts need a letter that uses a directory; group by postcode")
+    if protected and group_by == "worksite" and not action.asks_workplace:
+        raise DeliveryError("worksites need an action that asks for the workplace")
     if min_group < 2:
         raise DeliveryError("the smallest group must be at least 2")
     delivery = PetitionDelivery(
@@ -213,7 +216,10 @@ def merge_small_groups(counts: Counter[str], min_group: int) -> list[tuple[str, 
 
 
 def protected_groups(action: Action, group_by: str, min_group: int) -> list[tuple[str, int]]:
-    """Signatures per postcode or district, small groups merged (a GROUP BY, no names read)."""
+    """Signatures per postcode, district or worksite, small groups merged (a GROUP BY, no
+    names read)."""
+    if group_by == "worksite":
+        return merge_small_groups(_worksite_counts(action), min_group)
     query = _counted(
         select(Supporter.postcode, func.count())
         .select_from(Submission)
@@ -229,6 +235,17 @@ def protected_groups(action: Action, group_by: str, min_group: int) -> list[tupl
     else:
         counts = per_postcode
     return merge_small_groups(counts, min_group)
+
+
+def _worksite_counts(action: Action) -> Counter[str]:
+    """Signatures per worksite, grouped ignoring case and surrounding spaces as the sources
+    page does: "OAK4" and "oak4 " are one group, so the split does not make a small one."""
+    key = func.lower(func.trim(Submission.worksite))
+    query = _counted(
+        select(func.min(func.trim(Submission.worksite)), func.count()).select_from(Submission),
+        action,
+    ).group_by(key)
+    return Counter(dict(db.session.execute(query).all()))
 
 
 def groups_csv(groups: list[tuple[str, int]], label: str) -> bytes:
@@ -248,7 +265,7 @@ def build_emails(delivery: PetitionDelivery) -> tuple[list[EmailMessage], int]:
     organization = action.campaign.organization
     attachments: list[Attachment] = []
     groups = None
-    label = "ZIP or postcode" if delivery.group_by == "postcode" else "District"
+    label = LABELS.get(delivery.group_by, "District")
     if delivery.protected:
         groups = protected_groups(action, delivery.group_by, delivery.min_group)
         count = sum(n for _, n in groups)

@@ -72,7 +72,13 @@ COLUMNS: dict[str, Column] = {
     "joined": Column("Joined (UTC)", typed=False),
     "actions": Column("Actions taken", typed=False),
     "tags": Column("Tags"),
+    "employer": Column("Employer"),
+    "worksite": Column("Worksite"),
+    "department": Column("Department"),
+    "work_shift": Column("Shift"),
 }
+# Kept per submission (Submission.employer …); a row of the export is a person.
+WORKPLACE_COLUMNS = ("employer", "worksite", "department", "work_shift")
 DEFAULT_COLUMNS = ["first_name", "last_name", "email", "postcode", "city", "subscribed"]
 
 
@@ -121,7 +127,25 @@ def _expression(key: str, dialect: str) -> ColumnElement:
             .scalar_subquery()
         )
         return neutralized(tags)
+    if key in WORKPLACE_COLUMNS:
+        return neutralized(_latest_workplace(key))
     return neutralized(table[key])
+
+
+def _latest_workplace(key: str) -> ColumnElement:
+    """The person's workplace as of their newest submission that gave one: every column
+    from that same submission, so a new job's employer never pairs with an old worksite."""
+    sub = Submission.__table__.c
+    gave_one = (sub.employer != "") | (sub.worksite != "") | (sub.department != "")
+    newest = (
+        select(sub[key])
+        .where(sub.supporter_id == Supporter.__table__.c.id, gave_one | (sub.work_shift != ""))
+        .order_by(sub.created_at.desc(), sub.id.desc())
+        .limit(1)
+        .correlate(Supporter.__table__)
+        .scalar_subquery()
+    )
+    return func.coalesce(newest, "")
 
 
 def export_query(

@@ -53,6 +53,11 @@ class Signer:
     # Host only (see services.sources.referrer_host), never a full address.
     referrer: str = ""
     locale: str = "en"
+    # Where the person works; empty unless the action asks (Action.asks_workplace).
+    employer: str = ""
+    worksite: str = ""
+    department: str = ""
+    work_shift: str = ""
     # The address the request came from (request.remote_addr: behind TRUSTED_PROXIES, the
     # client's). Used for rate limits and lists, and stored only as a keyed hash.
     ip: str | None = None
@@ -257,6 +262,10 @@ _SUBMISSION_COLUMNS = (
     "fraud_reason",
     "ip_hash",
     "email_domain",
+    "employer",
+    "worksite",
+    "department",
+    "work_shift",
 )
 
 
@@ -353,6 +362,10 @@ def _submission_params(
         "fraud_reason": verdict.reason,
         "ip_hash": verdict.ip_hash,
         "email_domain": verdict.email_domain,
+        "employer": signer.employer,
+        "worksite": signer.worksite,
+        "department": signer.department,
+        "work_shift": signer.work_shift,
     }
 
 

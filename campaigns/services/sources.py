@@ -1,4 +1,5 @@
-"""Where an action's signatures come from: source codes, referring sites, postcodes, districts.
+"""Where an action's signatures come from: source codes, referring sites, postcodes, districts,
+and for an action that asks where people work, worksites and departments.
 
 These are GROUP BY queries over the action's submissions, not buckets. The tally job that
 keeps the hourly counts is deliberately left alone (fraud marking is changing it), and these
@@ -19,7 +20,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import func, select
 
 from campaigns.extensions import db
-from campaigns.models import LetterSettings, PostcodeDistrict, Submission, Supporter
+from campaigns.models import Action, LetterSettings, PostcodeDistrict, Submission, Supporter
 from campaigns.services.directory import normalize_postcode
 
 # Rows shown per table; the rest are summed into one "all others" row.
@@ -149,6 +150,35 @@ def by_district(per_postcode: Counter[str], directory_id: int, name: str) -> Bre
     return breakdown
 
 
+def _workplace_counts(column, action_ids: list[int]) -> list[tuple[str, int]]:
+    """Signatures per worksite or department as typed, grouped ignoring case and the spaces
+    around ("OAK4 " and "oak4" are one row), named by one of the spellings."""
+    key = func.lower(func.trim(column))
+    query = (
+        select(func.min(func.trim(column)), func.count())
+        .where(Submission.action_id.in_(action_ids))
+        .group_by(key)
+    )
+    return db.session.execute(query).all()
+
+
+def by_worksite(action_ids: list[int]) -> Breakdown:
+    return _ranked("Worksites", _workplace_counts(Submission.worksite, action_ids))
+
+
+def by_department(action_ids: list[int]) -> Breakdown:
+    return _ranked("Departments", _workplace_counts(Submission.department, action_ids))
+
+
+def asks_workplace(action_ids: list[int]) -> bool:
+    return bool(
+        action_ids
+        and db.session.scalar(
+            select(func.count()).where(Action.id.in_(action_ids), Action.asks_workplace)
+        )
+    )
+
+
 def breakdowns(action_ids: list[int]) -> list[Breakdown]:
     """Every table the dashboard shows for the actions."""
     from campaigns.models import Directory
@@ -162,4 +192,7 @@ def breakdowns(action_ids: list[int]) -> list[Breakdown]:
     for directory_id in directory_ids(action_ids):
         directory = db.session.get(Directory, directory_id)
         result.append(by_district(per_postcode, directory_id, directory.name))
+    # Only where an action asks: elsewhere both tables would be one "(none)" row.
+    if asks_workplace(action_ids):
+        result += [by_worksite(action_ids), by_department(action_ids)]
     return result

@@ -31,6 +31,12 @@ class SupporterFilter:
     language: str = ""
     postcode: str = ""
     tag_id: int | None = None
+    # Where they worked when they took an action (Submission.employer / .worksite), matched
+    # on one submission together with the action filters above; "contains" or "equals",
+    # both ignoring case.
+    employer: str = ""
+    worksite: str = ""
+    workplace_match: str = ""
 
     def to_dict(self) -> dict:
         """Only the filters in use, as JSON-ready values."""
@@ -38,6 +44,8 @@ class SupporterFilter:
         for key, value in asdict(self).items():
             if value in (None, ""):
                 continue
+            if key == "workplace_match" and not (self.employer or self.worksite):
+                continue  # how to match, with nothing to match, filters nothing
             values[key] = value.isoformat() if isinstance(value, date) else value
         return values
 
@@ -58,6 +66,9 @@ class SupporterFilter:
                     kwargs[f.name] = date.fromisoformat(raw)
                 elif f.name in ("confirmed", "subscribed"):
                     if raw in ("yes", "no"):
+                        kwargs[f.name] = raw
+                elif f.name == "workplace_match":
+                    if raw in ("contains", "equals"):
                         kwargs[f.name] = raw
                 else:
                     kwargs[f.name] = raw[:200]
@@ -117,9 +128,17 @@ def conditions(organization_id: int, f: SupporterFilter) -> list:
 def _submission_conditions(organization_id: int, f: SupporterFilter) -> list | None:
     """Conditions one submission must meet together (an action of this campaign, in these
     dates, confirmed), or None when no filter is about submissions."""
-    if not (f.campaign_id or f.action_id or f.date_from or f.date_to or f.confirmed == "yes"):
+    workplace = _workplace_conditions(f)
+    if not (
+        f.campaign_id
+        or f.action_id
+        or f.date_from
+        or f.date_to
+        or f.confirmed == "yes"
+        or workplace
+    ):
         return None
-    where = []
+    where = workplace
     if f.action_id or f.campaign_id:
         # The action must belong to this organization: an id from another one matches nobody.
         actions = (
@@ -143,6 +162,21 @@ def _submission_conditions(organization_id: int, f: SupporterFilter) -> list | N
         where.append(Submission.confirmed_at.is_not(None))
     elif f.confirmed == "no":
         where.append(Submission.confirmed_at.is_(None))
+    return where
+
+
+def _workplace_conditions(f: SupporterFilter) -> list:
+    """Employer and worksite, compared in lower case on both databases. "Equals" still
+    ignores case and the spaces around: people type "ACME " and "Acme" for one employer."""
+    where = []
+    for column, value in ((Submission.employer, f.employer), (Submission.worksite, f.worksite)):
+        if not value:
+            continue
+        if f.workplace_match == "equals":
+            where.append(func.lower(func.trim(column)) == value.strip().lower())
+        else:
+            pattern = f"%{_like_escape(value.lower())}%"
+            where.append(func.lower(column).like(pattern, escape="\\"))
     return where
 
 

@@ -17,11 +17,13 @@ def make_supporter(
 ) -> Supporter:
     """A supporter of `organization` who took each of `actions` once.
 
-    `confirmed=True` confirms those submissions; `signed_at` dates them.
+    `confirmed=True` confirms those submissions; `signed_at` dates them; `workplace`, a dict
+    of employer, worksite, department and work_shift, is given on each of them.
     """
     n = next(_seq)
     confirmed = overrides.pop("confirmed", False)
     signed_at: datetime = overrides.pop("signed_at", None) or utcnow()
+    workplace: dict = overrides.pop("workplace", None) or {}
     values = {
         "organization_id": organization.id,
         "first_name": "Ana",
@@ -44,6 +46,7 @@ def make_supporter(
                 supporter_id=supporter.id,
                 created_at=signed_at,
                 confirmed_at=signed_at if confirmed else None,
+                **workplace,
             )
         )
     db.session.commit()
