@@ -1,7 +1,7 @@
 """workplace fields
 
 Revision ID: 744a0fdbbe45
-Revises: 6775d45099d1
+Revises: a3c1e7f20b14
 Create Date: 2026-11-23 23:51:46.284746
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '744a0fdbbe45'
-down_revision = '6775d45099d1'
+down_revision = 'a3c1e7f20b14'
 branch_labels = None
 depends_on = None
 
