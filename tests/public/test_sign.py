@@ -197,3 +197,12 @@ def test_confirmation_required_counts_only_confirmed(app, client, csrf, run_jobs
 
         act = db.session.scalars(select(Action).where(Action.slug == slug)).one()
         assert counts.for_action(act).signed == 1
+
+
+def test_error_messages_are_escaped_like_any_text(app, client, csrf, petition_slug):
+    """A message that names characters (< >) shows them as text, never as markup."""
+    resp = post_sign(client, csrf, petition_slug, first_name="<b>Ana</b>")
+    assert resp.status_code == 422
+    html = resp.get_data(as_text=True)
+    assert "without &lt; &gt; { } [ ]" in html
+    assert "without < >" not in html
