@@ -16,8 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
-import re
 import resource
 import signal
 import subprocess
@@ -31,6 +29,8 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(ROOT))
+
+import sign  # noqa: E402  (its description of the machine)
 
 from tests.support import servers  # noqa: E402
 
@@ -125,7 +125,7 @@ def run(args: argparse.Namespace, stack: ExitStack) -> int:
     )
     print(f"progress: rows_done {ours['rows']:,} of rows_total {ours['rows_total']:,}")
     print(f"files: ours = BOM + header + COPY's bytes: {'ok' if same else 'DIFFERENT'}")
-    print(f"machine: {machine()}; load average {load_before} before the run")
+    print(f"machine: {sign.machine()}; load average {load_before} before the run")
     print(f"date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
     met = ratio >= GOAL_RATIO and peak_mb < GOAL_PEAK_MB
     print(
@@ -274,23 +274,6 @@ def files_match(ours: Path, baseline: Path) -> bool:
                 return False
             if not left:
                 return True
-
-
-def machine() -> str:
-    model = "unknown CPU"
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            model = line.split(":", 1)[1].strip()
-            break
-    version = subprocess.run(
-        [str(servers.postgres_bindir() / "postgres"), "--version"], capture_output=True, text=True
-    ).stdout
-    postgres = re.search(r"PostgreSQL\)? ([\d.]+)", version)
-    return (
-        f"{os.cpu_count()} cores, {model}, Python {platform.python_version()}, "
-        f"PostgreSQL {postgres.group(1) if postgres else '?'}, "
-        f"{platform.system()} {platform.release()}"
-    )
 
 
 if __name__ == "__main__":

@@ -29,13 +29,9 @@ def no_markup(form, field):
         raise ValidationError(_l("Please use letters only, without < > { } [ ] or \\."))
 
 
-class SignForm(FlaskForm):
-    class Meta:
-        # CSRFProtect checks every POST before the view runs; the form checking the same token
-        # again would double the cost on the busiest route. The template renders the token.
-        csrf = False
-
-    first_name = StringField(
+def first_name_field() -> StringField:
+    """The first name, as every public form asks for it."""
+    return StringField(
         _l("First name"),
         validators=[
             DataRequired(_l("Please enter your first name.")),
@@ -44,6 +40,28 @@ class SignForm(FlaskForm):
         ],
         render_kw={"autocomplete": "given-name"},
     )
+
+
+def email_field() -> EmailField:
+    """The email address, as every public form asks for it."""
+    return EmailField(
+        _l("Email"),
+        validators=[
+            DataRequired(_l("Please enter your email address.")),
+            Length(max=254, message=_l("Please use at most %(max)d characters.")),
+            Email(message=_l("Please enter a valid email address, like name@example.org.")),
+        ],
+        render_kw={"autocomplete": "email", "inputmode": "email"},
+    )
+
+
+class SignForm(FlaskForm):
+    class Meta:
+        # CSRFProtect checks every POST before the view runs; the form checking the same token
+        # again would double the cost on the busiest route. The template renders the token.
+        csrf = False
+
+    first_name = first_name_field()
     last_name = StringField(
         _l("Last name"),
         validators=[
@@ -53,15 +71,7 @@ class SignForm(FlaskForm):
         ],
         render_kw={"autocomplete": "family-name"},
     )
-    email = EmailField(
-        _l("Email"),
-        validators=[
-            DataRequired(_l("Please enter your email address.")),
-            Length(max=254, message=_l("Please use at most %(max)d characters.")),
-            Email(message=_l("Please enter a valid email address, like name@example.org.")),
-        ],
-        render_kw={"autocomplete": "email", "inputmode": "email"},
-    )
+    email = email_field()
     postcode = StringField(
         _l("ZIP or postcode"),
         validators=[
@@ -232,23 +242,7 @@ class StoryForm(SignForm):
 class FollowForm(FlaskForm):
     """Get notified about a campaign: a name and an email address."""
 
-    name = StringField(
-        _l("First name"),
-        validators=[
-            DataRequired(_l("Please enter your first name.")),
-            Length(max=100, message=_l("Please use at most %(max)d characters.")),
-            no_markup,
-        ],
-        render_kw={"autocomplete": "given-name"},
-    )
-    email = EmailField(
-        _l("Email"),
-        validators=[
-            DataRequired(_l("Please enter your email address.")),
-            Length(max=254, message=_l("Please use at most %(max)d characters.")),
-            Email(message=_l("Please enter a valid email address, like name@example.org.")),
-        ],
-        render_kw={"autocomplete": "email", "inputmode": "email"},
-    )
+    name = first_name_field()
+    email = email_field()
     website = StringField(_l("Leave this field empty"))
     source = StringField(validators=[Optional(), Length(max=64)])
