@@ -17,7 +17,6 @@ import argparse
 import json
 import os
 import resource
-import signal
 import subprocess
 import sys
 import tempfile
@@ -56,17 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.child:
         return child(*args.child)
-    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
-    stack = ExitStack()
-    try:
-        return run(args, stack)
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
-    finally:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        stack.close()
+    return sign.run_cleanly(lambda stack: run(args, stack))
 
 
 def run(args: argparse.Namespace, stack: ExitStack) -> int:

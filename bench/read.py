@@ -18,7 +18,6 @@ import argparse
 import os
 import re
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -70,17 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     if wrk is None:
         print("wrk is not installed: apt-get install -y wrk", file=sys.stderr)
         return 2
-    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
-    stack = ExitStack()
-    try:
-        return run(args, wrk, stack)
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
-    finally:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        stack.close()
+    return sign.run_cleanly(lambda stack: run(args, wrk, stack))
 
 
 def run(args: argparse.Namespace, wrk: str, stack: ExitStack) -> int:

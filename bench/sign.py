@@ -126,10 +126,16 @@ def main(argv: list[str] | None = None) -> int:
         print("wrk is not installed: apt-get install -y wrk", file=sys.stderr)
         return 2
 
+    return run_cleanly(lambda stack: run(args, wrk, stack))
+
+
+def run_cleanly(body: Callable[[ExitStack], int]) -> int:
+    """Run a benchmark's `body`, then stop every server and remove every folder it put on the
+    stack, also on Ctrl-C or SIGTERM; returns its exit status."""
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     stack = ExitStack()
     try:
-        return run(args, wrk, stack)
+        return body(stack)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -97,18 +97,14 @@ def save_action(campaign, form, action, kind: ActionKind):
 @bp.get("/<org>/actions/<int:action_id>/roster")
 @requires("read_supporters")
 def roster(action_id: int):
-    action = campaign_service.action_of(g.organization, action_id)
-    if action.kind != ActionKind.event:
-        abort(404)
+    action = campaign_service.action_of(g.organization, action_id, ActionKind.event)
     return render_template("organize/roster.html", action=action, roster=events.roster(action))
 
 
 @bp.get("/<org>/actions/<int:action_id>/roster.csv")
 @requires("read_supporters")
 def roster_csv(action_id: int):
-    action = campaign_service.action_of(g.organization, action_id)
-    if action.kind != ActionKind.event:
-        abort(404)
+    action = campaign_service.action_of(g.organization, action_id, ActionKind.event)
     return Response(
         # A roster is a few hundred rows: built whole, inside the request's app context.
         "".join(events.roster_rows(action)),
@@ -120,9 +116,7 @@ def roster_csv(action_id: int):
 @bp.get("/<org>/actions/<int:action_id>/stories")
 @requires("edit_campaigns")
 def story_queue(action_id: int):
-    action = campaign_service.action_of(g.organization, action_id)
-    if action.kind != ActionKind.story:
-        abort(404)
+    action = campaign_service.action_of(g.organization, action_id, ActionKind.story)
     return render_template(
         "organize/stories.html",
         action=action,

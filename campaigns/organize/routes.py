@@ -257,9 +257,7 @@ def _save_letter(campaign, form: LetterForm, letter):
 @bp.get("/<org>/actions/<int:action_id>/delivery")
 @requires("view")
 def delivery(action_id: int):
-    action = campaign_service.action_of(g.organization, action_id)
-    if action.kind != ActionKind.letter:
-        abort(404)
+    action = campaign_service.action_of(g.organization, action_id, ActionKind.letter)
     return render_template(
         "organize/delivery.html",
         action=action,

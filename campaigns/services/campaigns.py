@@ -50,9 +50,12 @@ def campaign_of(org: Organization, campaign_id: int) -> Campaign:
     return campaign
 
 
-def action_of(org: Organization, action_id: int) -> Action:
+def action_of(org: Organization, action_id: int, kind: ActionKind | None = None) -> Action:
+    """The organization's action, of `kind` if given; 404 for anything else."""
     act = db.session.get(Action, action_id)
     if act is None or act.campaign.organization_id != org.id:
+        abort(404)
+    if kind is not None and act.kind != kind:
         abort(404)
     return act
 

@@ -12,10 +12,11 @@ ours.
 
 from __future__ import annotations
 
-from flask import current_app, g, request
+from flask import current_app, request
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
+from campaigns.api.v1 import actions as api_actions
 from campaigns.api.v1 import bp
 from campaigns.api.v1.hal import (
     ApiError,
@@ -29,7 +30,7 @@ from campaigns.api.v1.hal import (
 )
 from campaigns.api.v1.people import person_or_404
 from campaigns.extensions import db
-from campaigns.models import Action, ActionKind, Campaign, Rsvp, RsvpStatus, Shift, Submission
+from campaigns.models import Action, ActionKind, Rsvp, RsvpStatus, Shift, Submission
 from campaigns.services import events as event_service
 
 OSDI_STATUS = {
@@ -46,18 +47,11 @@ RSVP_MODIFIED = func.coalesce(
 
 
 def _events():
-    return (
-        select(Action)
-        .join(Campaign, Campaign.id == Action.campaign_id)
-        .where(Campaign.organization_id == g.organization_id, Action.kind == ActionKind.event)
-    )
+    return api_actions.of_kind(ActionKind.event)
 
 
 def event_or_404(event_id: str) -> Action:
-    action = db.session.scalars(_events().where(Action.uuid == event_id)).first()
-    if action is None:
-        raise ApiError(404, "no such event")
-    return action
+    return api_actions.action_or_404(ActionKind.event, event_id, "event")
 
 
 def _shifts_by_event(actions: list[Action]) -> dict[int, list[Shift]]:

@@ -10,6 +10,7 @@ from flask import current_app, g, request
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
+from campaigns.api.v1 import actions as api_actions
 from campaigns.api.v1 import bp
 from campaigns.api.v1.hal import (
     ApiError,
@@ -24,7 +25,7 @@ from campaigns.api.v1.hal import (
 )
 from campaigns.api.v1.people import changes_from, email_from, person_or_404
 from campaigns.extensions import db
-from campaigns.models import Action, ActionKind, Campaign, Submission
+from campaigns.models import Action, ActionKind, Submission
 from campaigns.services import counts, people
 from campaigns.services.signing import ActionClosed, Signer, sign
 
@@ -33,18 +34,11 @@ SIGNATURE_MODIFIED = func.coalesce(Submission.confirmed_at, Submission.created_a
 
 
 def _petitions():
-    return (
-        select(Action)
-        .join(Campaign, Campaign.id == Action.campaign_id)
-        .where(Campaign.organization_id == g.organization_id, Action.kind == ActionKind.petition)
-    )
+    return api_actions.of_kind(ActionKind.petition)
 
 
 def petition_or_404(petition_id: str) -> Action:
-    action = db.session.scalars(_petitions().where(Action.uuid == petition_id)).first()
-    if action is None:
-        raise ApiError(404, "no such petition")
-    return action
+    return api_actions.action_or_404(ActionKind.petition, petition_id, "petition")
 
 
 def petition_json(action: Action, total: int) -> dict:
