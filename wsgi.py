@@ -1,5 +1,5 @@
 """The WSGI entry point: `gunicorn wsgi:app`."""
 
-from campaigns import create_app
+from campaigns import served_app
 
-app = create_app()
+app = served_app()

@@ -100,7 +100,7 @@ def run(args: argparse.Namespace, wrk: str, stack: ExitStack) -> int:
         flush=True,
     )
     results = []
-    ours = ["--pythonpath", str(ROOT), "campaigns:create_app()"]
+    ours = ["--pythonpath", str(ROOT), "campaigns:served_app()"]
     with sign.gunicorn(ours, env, folder) as served:
         with urllib.request.urlopen(f"{served.url}/a/{slug}", timeout=10) as response:
             html = response.read().decode()

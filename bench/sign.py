@@ -203,7 +203,7 @@ def run(args: argparse.Namespace, wrk: str, stack: ExitStack) -> int:
             print(f"{name} server log, last lines:\n{served.log.read_text()[-3000:]}")
         return result
 
-    with gunicorn(["--pythonpath", str(ROOT), "campaigns:create_app()"], env, folder) as served:
+    with gunicorn(["--pythonpath", str(ROOT), "campaigns:served_app()"], env, folder) as served:
         session = session_and_token(served.url + ours_path)
         ours = measure("campaigns", served, ours_path, session, "submissions")
     with gunicorn(["--pythonpath", str(BENCH), "baseline_app:app"], env, folder) as served:

@@ -211,7 +211,7 @@ def up(host: str, port: int, web_workers: int) -> None:
                 f"{host}:{port}",
                 "--access-logfile",
                 "-",
-                "campaigns:create_app()",
+                "campaigns:served_app()",
             ],
             env=env,
         ),

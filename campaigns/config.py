@@ -153,6 +153,7 @@ def from_environment_without_key(instance_path: str) -> dict:
         # Requests per second per key, and how many may come at once (Action Network: 4/s).
         "API_RATE_LIMIT": _int("API_RATE_LIMIT", 4),
         "API_RATE_BURST": _int("API_RATE_BURST", 4),
+        "API_KEY_CACHE_SECONDS": _int("API_KEY_CACHE_SECONDS", 30),
         # Webhooks: an endpoint failing this long is paused and its owners emailed.
         "WEBHOOK_PAUSE_AFTER_HOURS": _int("WEBHOOK_PAUSE_AFTER_HOURS", 24),
         # Seconds each process trusts its list of organizations with endpoints.

@@ -6,8 +6,10 @@ import uuid
 from datetime import UTC, datetime
 
 from flask import Flask
-from sqlalchemy import DateTime, Engine, MetaData, create_engine
+from sqlalchemy import DateTime, Engine, MetaData, String, create_engine
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
 
 # Named constraints let migrations drop and alter them on every backend (SQLite included).
@@ -47,6 +49,25 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=UTC)
+
+
+class utc_iso(FunctionElement):  # noqa: N801 (named as SQL functions are)
+    """A UTCDateTime column as ISO 8601 text to the second, `2025-03-25T14:02:11Z`, formatted
+    by the database: for pages of a hundred rows that is cheaper than a datetime per value."""
+
+    type = String()
+    inherit_cache = True
+    name = "utc_iso"
+
+
+@compiles(utc_iso, "postgresql")
+def _utc_iso_postgresql(element, compiler, **kw):
+    return f"""to_char({compiler.process(element.clauses, **kw)}, 'YYYY-MM-DD"T"HH24:MI:SS"Z"')"""
+
+
+@compiles(utc_iso, "sqlite")
+def _utc_iso_sqlite(element, compiler, **kw):
+    return f"strftime('%Y-%m-%dT%H:%M:%SZ', {compiler.process(element.clauses, **kw)})"
 
 
 class Base(DeclarativeBase):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -81,7 +82,21 @@ def revoke(organization: Organization, key_id: int, actor: User) -> ApiKey:
             details={"scope": key.scope.value},
         )
         db.session.commit()
+        _mark_revoked(key.id)
     return key
+
+
+def _mark_revoked(key_id: int) -> None:
+    """Tell every process that still holds the key in memory: the admission script refuses
+    it from the next request on. Kept for a day, far longer than any process keeps a key."""
+    try:
+        queues.connection.set(revoked_marker(key_id), 1, ex=86400)
+    except RedisError:
+        log.exception(
+            "could not mark API key %s revoked in Redis; processes that read it may accept it"
+            " for up to API_KEY_CACHE_SECONDS more",
+            key_id,
+        )
 
 
 def keys_of(organization: Organization) -> list[ApiKey]:
@@ -113,30 +128,104 @@ _KEY_BY_HASH = select(ApiKey.id, ApiKey.organization_id, ApiKey.scope, ApiKey.la
 )
 
 
-def authenticate(token: str) -> KeyRef | None:
-    """The active key with this token, or None. One indexed SELECT on the autocommit pool
-    (every API request makes it), and a write at most once a minute."""
-    if not token.startswith(TOKEN_PREFIX) or len(token) > 100:
-        return None
-    rows = reads.execute(_KEY_BY_HASH, {"token_hash": hash_token(token)})
+def _known() -> dict[str, tuple[KeyRef, float, datetime | None]]:
+    """Keys read from the database by this process, by token hash: (key, when read, when its
+    last_used_at was written). A revoked key is refused at once all the same: revoking sets a
+    marker in Redis that the admission script checks on every request (see `admit`)."""
+    return current_app.extensions.setdefault("campaigns.api_keys", {})
+
+
+def revoked_marker(key_id: int) -> str:
+    return f"api-key-revoked:{key_id}"
+
+
+def _lookup(token_hash: str) -> KeyRef | None:
+    """The active key with this hash from the database (one indexed SELECT on the autocommit
+    pool), remembered for API_KEY_CACHE_SECONDS."""
+    rows = reads.execute(_KEY_BY_HASH, {"token_hash": token_hash})
     if not rows:
+        _known().pop(token_hash, None)
         return None
     key = KeyRef(*rows[0])
-    now = utcnow()
-    if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
-        reads.execute(
-            update(ApiKey).where(ApiKey.id == key.id).values(last_used_at=now).returning(ApiKey.id)
-        )
+    _known()[token_hash] = (key, time.monotonic(), key.last_used_at)
     return key
 
 
-# The generic cell rate algorithm (a token bucket kept as one timestamp): the key holds the
+def _touch(token_hash: str, key: KeyRef) -> None:
+    """Write `last_used_at` at most once a minute per key and process."""
+    cached = _known().get(token_hash)
+    last = cached[2] if cached else key.last_used_at
+    now = utcnow()
+    if last is not None and now - last <= LAST_USED_RESOLUTION:
+        return
+    reads.execute(
+        update(ApiKey).where(ApiKey.id == key.id).values(last_used_at=now).returning(ApiKey.id)
+    )
+    if cached:
+        _known()[token_hash] = (cached[0], cached[1], now)
+
+
+@dataclass(frozen=True)
+class Admission:
+    """An API request's key, and how long it must wait when it is over its rate limit."""
+
+    key: KeyRef
+    retry_after: int = 0  # whole seconds, as the Retry-After header takes; 0: go ahead
+
+
+def admit(token: str) -> Admission | None:
+    """The active key with this token and its place in the rate limit, or None.
+
+    A key read from the database is kept in memory for API_KEY_CACHE_SECONDS, so most
+    requests make no query for it; what they make is one call to Redis, which both counts the
+    request against the key's limit (API_RATE_LIMIT a second, API_RATE_BURST at once) and
+    refuses a key revoked since (`revoke` leaves a marker there). When Redis is down, the
+    key is read from the database instead and the limit is not applied (logged): the limit
+    protects the service, and an outage must not cut off every integration.
+    """
+    if not token.startswith(TOKEN_PREFIX) or len(token) > 100:
+        return None
+    token_hash = hash_token(token)
+    cached = _known().get(token_hash)
+    ttl = current_app.config["API_KEY_CACHE_SECONDS"]
+    if cached is not None and time.monotonic() - cached[1] < ttl:
+        key = cached[0]
+    else:
+        key = _lookup(token_hash)
+        if key is None:
+            return None
+    per_second = current_app.config["API_RATE_LIMIT"]
+    interval = max(1, round(1000 / per_second)) if per_second > 0 else 0
+    try:
+        wait_ms = int(
+            _script()(
+                keys=[f"api-rate:{key.id}", revoked_marker(key.id)],
+                args=[interval, current_app.config["API_RATE_BURST"]],
+            )
+        )
+    except RedisError:
+        log.exception("API rate limit unavailable; checking the key in the database")
+        if cached is not None and _lookup(token_hash) is None:
+            return None
+        wait_ms = 0
+    if wait_ms < 0:  # revoked since it was read
+        _known().pop(token_hash, None)
+        return None
+    _touch(token_hash, key)
+    return Admission(key, retry_after=max(1, -(-wait_ms // 1000)) if wait_ms else 0)
+
+
+# The generic cell rate algorithm (a token bucket kept as one timestamp): KEYS[1] holds the
 # theoretical arrival time of the next request. Redis's own clock is used, so web servers
-# with drifting clocks share one limit. Returns 0 when allowed, else milliseconds to wait.
+# with drifting clocks share one limit. Returns -1 when the key has been revoked (KEYS[2]
+# exists), 0 when the request may go ahead, else the milliseconds to wait. An interval of 0
+# turns the limit off.
 _GCRA = """
+if redis.call('EXISTS', KEYS[2]) == 1 then return -1 end
+local interval = tonumber(ARGV[1])
+if interval <= 0 then return 0 end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local interval = tonumber(ARGV[1])
 local burst = tonumber(ARGV[2])
 local tat = tonumber(redis.call('GET', KEYS[1]) or now)
 if tat < now then tat = now end
@@ -146,31 +235,6 @@ if now < allow_at then return allow_at - now end
 redis.call('SET', KEYS[1], new_tat, 'PX', new_tat - now)
 return 0
 """
-
-
-@dataclass(frozen=True)
-class Limited:
-    retry_after: int  # whole seconds, as the Retry-After header takes
-
-
-def rate_limit(key: KeyRef) -> Limited | None:
-    """Count a request against `key`'s limit (API_RATE_LIMIT per second, API_RATE_BURST at
-    once); a `Limited` when it is over. Redis being down lets requests through (logged):
-    the limit protects the service, and an outage must not cut off every integration."""
-    per_second = current_app.config["API_RATE_LIMIT"]
-    burst = current_app.config["API_RATE_BURST"]
-    if per_second <= 0:
-        return None
-    interval = max(1, round(1000 / per_second))
-    try:
-        script = _script()
-        wait_ms = script(keys=[f"api-rate:{key.id}"], args=[interval, burst])
-    except RedisError:
-        log.exception("API rate limit unavailable; allowing the request")
-        return None
-    if not wait_ms:
-        return None
-    return Limited(retry_after=max(1, -(-int(wait_ms) // 1000)))
 
 
 def _script():

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from campaigns.extensions import db
 from campaigns.models import ApiKey, AuditEvent, Organization, Role
+from campaigns.services import api_keys
 from tests.api.conftest import ApiClient
 from tests.conftest import csrf_from
 from tests.factories import make_user
@@ -105,3 +106,77 @@ def test_an_organizer_cannot_manage_keys(api_app, client, org_id, login):
         make_user(db.session.get(Organization, org_id), Role.organizer, email="sam@example.org")
     login("sam@example.org")
     assert client.get("/organize/local-42/api-keys").status_code == 403
+
+
+def _key_reads(engine_events: list[str]) -> int:
+    return sum("FROM api_keys" in statement for statement in engine_events)
+
+
+@pytest.fixture
+def statements(api_app):
+    """Every SQL statement the app runs while the test does."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", record)
+    yield seen
+    event.remove(Engine, "before_cursor_execute", record)
+
+
+def test_a_key_is_read_from_the_database_once_while_it_is_kept(api_app, api, statements):
+    """Ten requests read the key once; after API_KEY_CACHE_SECONDS it is read again."""
+    for _ in range(10):
+        assert api.get("/api/v1/").status_code == 200
+    assert _key_reads(statements) == 1
+    api_app.config["API_KEY_CACHE_SECONDS"] = 0
+    assert api.get("/api/v1/").status_code == 200
+    assert _key_reads(statements) == 2
+
+
+def test_a_revoked_key_is_refused_by_a_process_that_kept_it(api_app, api, org_id):
+    """Revoking leaves a marker in Redis that the admission script checks on every request,
+    so a process holding the key in memory (here the very one that read it) refuses it at
+    once."""
+    assert api.get("/api/v1/people").status_code == 200
+    with api_app.app_context():
+        key = db.session.scalars(select(ApiKey)).one()
+        token_hash = key.token_hash
+        # As another web process would: the key stays in this process's memory.
+        kept = dict(api_app.extensions["campaigns.api_keys"])
+        api_keys.revoke(db.session.get(Organization, org_id), key.id, make_user())
+        api_app.extensions["campaigns.api_keys"].update(kept)
+        assert token_hash in api_app.extensions["campaigns.api_keys"]
+    response = api.get("/api/v1/people")
+    assert response.status_code == 401
+    assert token_hash not in api_app.extensions["campaigns.api_keys"]
+
+
+def test_with_redis_down_the_key_is_checked_in_the_database(api_app, api, org_id, caplog):
+    """No Redis, no revocation marker to read: a kept key is read again from the database,
+    so a key revoked meanwhile is refused; a valid one works, without a rate limit."""
+    import logging
+
+    import redis
+
+    logging.getLogger("campaigns.services.api_keys").disabled = False
+    api_app.config.update(API_RATE_LIMIT=1, API_RATE_BURST=1)
+    assert api.get("/api/v1/").status_code == 200
+    reachable = api_app.extensions["redis"]
+    api_app.extensions["redis"] = redis.Redis.from_url("redis://127.0.0.1:1/0")
+    api_app.extensions.pop("campaigns.api_scripts", None)
+    try:
+        with caplog.at_level(logging.ERROR):
+            assert [api.get("/api/v1/").status_code for _ in range(3)] == [200, 200, 200]
+        assert "checking the key in the database" in caplog.text
+        with api_app.app_context():
+            db.session.execute(db.update(ApiKey).values(revoked_at=db.func.now()))
+            db.session.commit()
+        assert api.get("/api/v1/").status_code == 401
+    finally:
+        api_app.extensions["redis"] = reachable
+        api_app.extensions.pop("campaigns.api_scripts", None)

@@ -35,16 +35,16 @@ def authenticate():
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
     token = _token()
-    key = api_keys.authenticate(token) if token else None
-    if key is None:
+    admission = api_keys.admit(token) if token else None
+    if admission is None:
         response = error_response(401, "a valid API key is required")
         response.headers["WWW-Authenticate"] = 'Bearer realm="campaigns"'
         return response
-    limited = api_keys.rate_limit(key)
-    if limited is not None:
+    if admission.retry_after:
         response = error_response(429, "too many requests; slow down")
-        response.headers["Retry-After"] = str(limited.retry_after)
+        response.headers["Retry-After"] = str(admission.retry_after)
         return response
+    key = admission.key
     if request.method not in READ_METHODS and not key.can_write:
         return error_response(403, "this API key may only read")
     g.api_key = key

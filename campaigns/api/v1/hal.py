@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from flask import Response, current_app, g, request, url_for
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from campaigns.extensions import db
 from campaigns.services import reads
@@ -37,10 +37,13 @@ class ApiError(Exception):
         self.message = message
 
 
+# Compact, and without the check for circular references: documents are trees built here,
+# and the check costs a fifth of encoding a page.
+_encoder = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, check_circular=False)
+
+
 def hal_response(body: dict, status: int = 200, headers: dict | None = None) -> Response:
-    response = current_app.response_class(
-        json.dumps(body, separators=(",", ":"), ensure_ascii=False), status=status, mimetype=HAL
-    )
+    response = current_app.response_class(_encoder.encode(body), status=status, mimetype=HAL)
     response.headers.update(headers or {})
     return response
 
@@ -63,10 +66,11 @@ def base_url() -> str:
     return base
 
 
-def iso(moment: datetime | None) -> str | None:
-    """ISO 8601 in UTC to the second, `2025-03-25T14:02:11Z` (isoformat is the fast path)."""
-    if moment is None:
-        return None
+def iso(moment: datetime | str | None) -> str | None:
+    """ISO 8601 in UTC to the second, `2025-03-25T14:02:11Z` (isoformat is the fast path).
+    Text is a date the database formatted already (`database.utc_iso`) and passes through."""
+    if moment is None or isinstance(moment, str):
+        return moment
     return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
 
 
@@ -166,29 +170,64 @@ def _decode_cursor(cursor: str) -> tuple[int, int, int]:
     return last_id, page, total
 
 
-def paginate(query, id_column, columns: bool = False) -> Page:
+@dataclass(frozen=True)
+class _Pages:
+    """The statements that page through one query: kept for a query that is built once, since
+    SQLAlchemy runs a statement object it has seen before without building its SQL again or
+    matching the result's columns to it."""
+
+    first: object  # a page by OFFSET (page=N, or the first)
+    after: object  # the page after a cursor's id
+    count: object  # how many rows the whole walk has
+
+
+def _pages_of(query, id_column) -> _Pages:
+    ordered = query.order_by(id_column).limit(bindparam("page_limit"))
+    return _Pages(
+        first=ordered.offset(bindparam("page_offset")),
+        after=ordered.where(id_column > bindparam("after_id")),
+        count=select(func.count()).select_from(query.order_by(None).subquery()),
+    )
+
+
+_kept_pages: dict[int, tuple[object, _Pages]] = {}
+
+
+def paginate(
+    query, id_column, columns: bool = False, params: dict | None = None, built_once: bool = False
+) -> Page:
     """One page of `query` (a select already limited to the organization), by id.
 
     The total is counted once, when a walk starts, and carried in the cursor: counting a
     million rows on each of ten thousand pages would cost more than reading them.
+
+    `params` are the values of `query`'s bound parameters. A query `built_once` (at import,
+    for the commonest request: a list without a filter) keeps its paging statements.
     """
     per_page = _int_arg("per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE)
     if columns:
         run = reads.execute
     else:
 
-        def run(statement):
-            return db.session.execute(statement).all()
+        def run(statement, values):
+            return db.session.execute(statement, values).all()
 
+    if not built_once:
+        pages = _pages_of(query, id_column)
+    else:
+        kept = _kept_pages.get(id(query))
+        if kept is None or kept[0] is not query:
+            kept = _kept_pages[id(query)] = (query, _pages_of(query, id_column))
+        pages = kept[1]
+    values = dict(params or {}, page_limit=per_page + 1)
     cursor = request.args.get("after")
     if cursor:
         last_id, page, total = _decode_cursor(cursor)
-        query = query.where(id_column > last_id)
+        result = run(pages.after, values | {"after_id": last_id})
     else:
         page = _int_arg("page", 1, 1, 10**6)
-        total = run(select(func.count()).select_from(query.order_by(None).subquery()))[0][0]
-        query = query.offset((page - 1) * per_page)
-    result = run(query.order_by(id_column).limit(per_page + 1))
+        total = run(pages.count, values)[0][0]
+        result = run(pages.first, values | {"page_offset": (page - 1) * per_page})
     # Objects from a select of one entity; with `columns`, plain rows read on the autocommit
     # pool (no ORM objects, no transaction): the cheapest way to a page.
     rows = list(result) if columns else [row[0] for row in result]
