@@ -1,6 +1,6 @@
 -- wrk script for bench/sign.py: POST the sign form with a unique email on every request.
 --
--- Arguments (after `--`): path, csrf token, cookie header, run tag, run number. The emails
+-- Arguments (after `--`): path, the form's token, run tag, run number. The emails
 -- are <tag>-<thread>-<n>@example.org, so no two requests of a run are the same person, and
 -- each request comes from its own address as a proxy would say it (X-Forwarded-For, believed
 -- with TRUSTED_PROXIES=1): 1<run>.<thread, n>, so no address signs twice in a minute, within
@@ -15,11 +15,10 @@ function setup(thread)
 end
 
 function init(args)
-   path, token, cookie, tag = args[1], args[2], args[3], args[4]
-   run = tonumber(args[5] or "0")
+   path, token, tag = args[1], args[2], args[3]
+   run = tonumber(args[4] or "0")
    wrk.method = "POST"
    wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
-   wrk.headers["Cookie"] = cookie
    prefix = "first_name=Maria&last_name=Garcia&postcode=94612&city=Oakland&comment="
       .. "&website=&csrf_token=" .. token .. "&email=" .. tag .. "-" .. id .. "-"
    sent, answered, redirected = 0, 0, 0
@@ -32,7 +31,7 @@ function request()
    local n = (id - 1) * 1048576 + sent
    local address = string.format("%d.%d.%d.%d", 100 + run, math.floor(n / 65536) % 256,
       math.floor(n / 256) % 256, n % 256)
-   -- A headers table given to wrk.format replaces wrk.headers (cookie, content type): set
+   -- A headers table given to wrk.format replaces wrk.headers (the content type): set
    -- the address on the shared one instead.
    wrk.headers["X-Forwarded-For"] = address
    return wrk.format(nil, path, nil, prefix .. sent .. "%40example.org")

@@ -189,14 +189,14 @@ def run(args: argparse.Namespace, wrk: str, stack: ExitStack) -> int:
         flush=True,
     )
 
-    def measure(name: str, served: Served, path: str, session: tuple[str, str], table: str):
+    def measure(name: str, served: Served, path: str, token: str, table: str):
         """Warm the workers up, then load them for the fixed time and count the rows added."""
         warmup = (f"{name}-warmup", WARMUP_SECONDS, args.connections, 0)
-        load(wrk, served.url, path, session, *warmup)
+        load(wrk, served.url, path, token, *warmup)
         before = settled(count(table))
         roots = [served.pid, postgres_pid, redis_server.process.pid]
         cpu_before = tree_cpu_seconds(roots)
-        stats = load(wrk, served.url, path, session, name, args.seconds, args.connections, 1)
+        stats = load(wrk, served.url, path, token, name, args.seconds, args.connections, 1)
         cpu = tree_cpu_seconds(roots) - cpu_before
         result = Result(name, stats, settled(count(table)) - before, cpu)
         if result.errors:
@@ -204,11 +204,11 @@ def run(args: argparse.Namespace, wrk: str, stack: ExitStack) -> int:
         return result
 
     with gunicorn(["--pythonpath", str(ROOT), "campaigns:served_app()"], env, folder) as served:
-        session = session_and_token(served.url + ours_path)
-        ours = measure("campaigns", served, ours_path, session, "submissions")
+        token = form_token(served.url + ours_path)
+        ours = measure("campaigns", served, ours_path, token, "submissions")
     with gunicorn(["--pythonpath", str(BENCH), "baseline_app:app"], env, folder) as served:
-        # The baseline ignores the cookie and token; sending them keeps the requests alike.
-        base = measure("baseline", served, "/sign", session, BASELINE_TABLE)
+        # The baseline ignores the token; sending it keeps the requests alike.
+        base = measure("baseline", served, "/sign", token, BASELINE_TABLE)
 
     # No worker runs: every confirmation waits in the list signing adds to.
     jobs = redis.Redis.from_url(redis_server.url).llen("campaigns:confirmations-pending")
@@ -324,20 +324,22 @@ def wait_until_serving(url: str, process: subprocess.Popen) -> None:
         time.sleep(0.1)
 
 
-def session_and_token(page_url: str) -> tuple[str, str]:
-    """GET the petition once: its session cookie and CSRF token are valid for every POST."""
+def form_token(page_url: str) -> str:
+    """GET the petition once: the token its form holds (the action's, the same for every
+    visitor; the page sets no cookie) is valid for every POST."""
     with urllib.request.urlopen(page_url, timeout=10) as response:
-        cookie = response.headers["Set-Cookie"].split(";", 1)[0]
+        if response.headers["Set-Cookie"]:
+            raise RuntimeError("the action page set a cookie")
         html = response.read().decode()
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
-    return cookie, urllib.parse.quote(token, safe="")
+    return urllib.parse.quote(token, safe="")
 
 
 def load(
     wrk: str,
     url: str,
     path: str,
-    session: tuple[str, str],
+    token: str,
     tag: str,
     seconds: int,
     connections: int,
@@ -345,7 +347,6 @@ def load(
 ) -> dict:
     """Run wrk with the form-posting script; returns the summary its done() prints. `run`
     numbers the runs so their supporters' addresses differ."""
-    cookie, token = session
     command = [
         wrk,
         f"--threads={WRK_THREADS}",
@@ -357,7 +358,6 @@ def load(
         "--",
         path,
         token,
-        cookie,
         tag,
         str(run),
     ]

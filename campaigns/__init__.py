@@ -9,6 +9,7 @@ from flask import Flask, render_template, request, session
 
 from campaigns import config as config_module
 from campaigns import headers
+from campaigns.session_cookies import CookieSessions
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -45,6 +46,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     # `{% do %}` lets the form macros build attribute maps.
     app.jinja_env.add_extension("jinja2.ext.do")
+    app.session_interface = CookieSessions()
     _init_extensions(app)
     headers.init_app(app)
     _register_blueprints(app)
@@ -76,6 +78,10 @@ def _init_extensions(app: Flask) -> None:
     # could otherwise be cached. Staff freshness is ours: `organize.sessions` records when the
     # password was last entered and `access.fresh_required` asks for it again.
     login_manager.session_protection = None
+    # Its after-request hook sets or clears the remember-me cookie, which no login issues
+    # (`organize.sessions` logs in without `remember`). It opens the session on every
+    # response, count.json's and the action page's included, for nothing: it goes.
+    app.after_request_funcs[None].remove(login_manager._update_remember_cookie)
 
     @login_manager.user_loader
     def load_user(user_id: str):

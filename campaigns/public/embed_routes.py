@@ -3,7 +3,8 @@
 A partner's page is another site, so inside its iframe our session cookie (SameSite=Lax) is
 not sent with the form's POST, and the session-bound CSRF token could never validate. The
 embed form carries its own token instead: signed with our secret, bound to the action, and
-valid for a few hours. The POST route is exempt from CSRFProtect and checks that token.
+valid for a few hours. The POST route is exempt from CSRFProtect and checks that token, and
+refuses a cross-site post (public.form_tokens, which the action page's own form uses too).
 
 Why that is enough: CSRF protects a logged-in user's authority from being used by another
 site. Nothing here acts on a session (the supporter is not logged in; the email address they
@@ -14,16 +15,16 @@ keeps out blind cross-site posts and replays of an old form.
 
 from __future__ import annotations
 
-from flask import redirect, render_template, request, url_for
-from flask_babel import gettext
+from flask import abort, redirect, render_template, request, url_for
 
 from campaigns.extensions import csrf
 from campaigns.headers import embeddable
 from campaigns.models import ActionKind
-from campaigns.public import bp
+from campaigns.public import bp, form_tokens
 from campaigns.public.routes import (
     _form_for,
     action_view,
+    expired,
     form_class,
     rsvps_for_thanks,
     take_action,
@@ -36,14 +37,11 @@ EMBEDDABLE_KINDS = (ActionKind.petition, ActionKind.pledge, ActionKind.event, Ac
 
 
 def embed_token(action_id: int) -> str:
-    return tokens.make(tokens.EMBED_FORM, action_id)
+    return form_tokens.make(action_id, tokens.EMBED_FORM)
 
 
 def embed_token_valid(action_id: int, token: str) -> bool:
-    try:
-        return tokens.read(tokens.EMBED_FORM, token, EMBED_TOKEN_SECONDS) == action_id
-    except tokens.InvalidToken:
-        return False
+    return form_tokens.valid(action_id, token, tokens.EMBED_FORM, EMBED_TOKEN_SECONDS)
 
 
 def partner_source() -> str:
@@ -80,17 +78,16 @@ def embed(slug: str):
 @csrf.exempt  # Checked by the embed token instead: see this module's docstring.
 def embed_submit(slug: str):
     ref = action_service.action_ref_or_404(slug)
+    if form_tokens.cross_site():
+        abort(403)
     if ref.kind not in EMBEDDABLE_KINDS:
         return redirect(url_for("public.embed", slug=slug))
     if not ref.is_live:
         act = action_service.public_action_or_404(slug)
         return _render_embed(act, _form_for(act), status=410)
-    form = form_class(ref.kind)()
+    form = form_class(ref.kind, ref.asks_workplace)()
     if not embed_token_valid(ref.id, request.form.get("embed_token", "")):
-        # Validated anyway, so the fields keep what the person typed and show their errors.
-        form.validate()
-        form.form_errors.append(gettext("This form expired. Please submit it again."))
-        return _render_embed(action_service.public_action_or_404(slug), form, status=400)
+        return expired(form, _render_embed, slug)
     return take_action(ref, form, _render_embed, "public.embed_thanks", source=partner_source())
 
 

@@ -19,7 +19,7 @@ from wtforms.fields.choices import SelectChoice
 
 from campaigns.extensions import csrf
 from campaigns.models import ActionKind, StoryConsent, utcnow
-from campaigns.public import bp, page_cache
+from campaigns.public import bp, form_tokens, page_cache
 from campaigns.public.forms import (
     ConfirmForm,
     FollowForm,
@@ -29,6 +29,7 @@ from campaigns.public.forms import (
     SignForm,
     StoryForm,
     UnsubscribeForm,
+    without_workplace,
 )
 from campaigns.services import actions as action_service
 from campaigns.services import (
@@ -112,7 +113,7 @@ def action(slug: str):
     page_key = page_cache.key(referrer)
     html = page_cache.get(page_key)
     if html is not None:
-        return page_cache.personalize(html)
+        return html
     act = action_service.public_action_or_404(slug)
     form = _form_for(act, source=request.args.get("source", "")[:64], referrer=referrer)
     if act.kind == ActionKind.letter:
@@ -121,21 +122,35 @@ def action(slug: str):
             form.subject.data, form.body.data = template.subject, template.body
     if page_key is None:
         return _render_action(act, form)
-    html, status = _render_action(act, form, **page_cache.template_context())
+    html, status = _render_action(act, form)
     page_cache.put(page_key, html)
-    return page_cache.personalize(html), status
+    return html, status
 
 
 @bp.post("/a/<slug>")
+@csrf.exempt  # Checked by the form token instead: see public.form_tokens.
 def sign_action(slug: str):
     # The busiest route of a viral petition: a small query for what signing needs, and the
     # full action (translations, targets) only where a page has to be shown again.
     ref = action_service.action_ref_or_404(slug)
+    if form_tokens.cross_site():
+        abort(403)
     if not ref.is_live:
         act = action_service.public_action_or_404(slug)
         return _render_action(act, _form_for(act), status=410)
-    form = form_class(ref.kind)()
+    form = form_class(ref.kind, ref.asks_workplace)()
+    # The field keeps the conventional name; what it holds is the action's form token.
+    if not form_tokens.valid(ref.id, request.form.get("csrf_token", "")):
+        return expired(form, _render_action, slug)
     return take_action(ref, form, _render_action, "public.thanks")
+
+
+def expired(form: SignForm, render, slug: str):
+    """The form again, 400, with what was typed, its errors and a fresh token: a post whose
+    token is missing, forged, made for another action or too old stores nothing."""
+    form.validate()
+    form.form_errors.append(gettext("This form expired. Please submit it again."))
+    return render(action_service.public_action_or_404(slug), form, status=400)
 
 
 def take_action(ref, form: SignForm, render, thanks_endpoint: str, source: str | None = None):
@@ -368,8 +383,9 @@ FORMS = {
 }
 
 
-def form_class(kind: ActionKind) -> type[SignForm]:
-    return FORMS[kind]
+def form_class(kind: ActionKind, asks_workplace: bool) -> type[SignForm]:
+    form = FORMS[kind]
+    return form if asks_workplace else without_workplace(form)
 
 
 def _workplace(ref, form: SignForm) -> dict[str, str]:
@@ -390,7 +406,7 @@ def _outside_referrer() -> str:
 
 
 def _form_for(act, **kwargs) -> SignForm:
-    return form_class(act.kind)(**kwargs)
+    return form_class(act.kind, act.asks_workplace)(**kwargs)
 
 
 def action_view(act, form: SignForm) -> dict:
@@ -404,8 +420,10 @@ def action_view(act, form: SignForm) -> dict:
     return view
 
 
-def _render_action(act, form: SignForm, status: int = 200, **context):
-    """The action's page; `context` adds to the template's (the page cache's placeholder)."""
+def _render_action(act, form: SignForm, status: int = 200):
+    """The action's page: the same for every visitor in a language (no session, no cookie),
+    so `action` can keep it rendered."""
+    context = {"form_token": form_tokens.make(act.id)}
     if act.kind == ActionKind.letter:
         view = action_service.action_page(act) | context
         view.update(_letter_view(act, form))

@@ -1,4 +1,5 @@
-"""Signed, tamper-proof values for links in emails (confirm a signature, unsubscribe)."""
+"""Signed, tamper-proof values for links in emails (confirm a signature, unsubscribe) and
+for public forms (campaigns.public.form_tokens)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ CANCEL_RSVP = "cancel-rsvp"
 RSVP_CALENDAR = "rsvp-calendar"
 RSVP_THANKS = "rsvp-thanks"
 EMBED_FORM = "embed-form"
+ACTION_FORM = "action-form"
 
 
 class InvalidToken(Exception):

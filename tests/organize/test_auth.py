@@ -58,3 +58,16 @@ def test_login_next_is_local_only(app, client, csrf):
         },
     )
     assert "evil.example" not in resp.headers["Location"]
+
+
+def test_a_login_lasts_only_as_long_as_its_session(app, client, login):
+    """No remember-me cookie is ever issued (so Flask-Login's hook for it is not run): the
+    only cookie a login leaves is the session, which PERMANENT_SESSION_LIFETIME ends."""
+    with app.app_context():
+        make_user(make_organization(slug="local-8"), Role.organizer, email="ana@example.org")
+    response = login("ana@example.org")
+    assert response.status_code == 302
+    names = {cookie.split("=", 1)[0] for cookie in response.headers.getlist("Set-Cookie")}
+    assert names == {app.config["SESSION_COOKIE_NAME"]}
+    assert client.get_cookie("remember_token") is None  # Flask-Login's default name
+    assert client.get("/organize/local-8/").status_code == 200
