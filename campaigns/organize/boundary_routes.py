@@ -21,7 +21,10 @@ def boundaries(directory_id: int):
     if form.validate_on_submit():
         try:
             item = district_maps.save(
-                g.organization, directory, form.file.data.stream, form.key_property.data,
+                g.organization,
+                directory,
+                form.file.data.stream,
+                form.key_property.data,
                 current_user,
             )
         except BoundaryErrors as exc:

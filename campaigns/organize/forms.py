@@ -221,9 +221,7 @@ class BoundaryUploadForm(FlaskForm):
             "writes it (CA-12). Left empty: district, then id, GEOID, name."
         ),
     )
-    file = FileField(
-        "GeoJSON file", validators=[FileRequired("Choose a GeoJSON file to upload.")]
-    )
+    file = FileField("GeoJSON file", validators=[FileRequired("Choose a GeoJSON file to upload.")])
 
 
 class PledgeForm(PetitionForm):
