@@ -176,16 +176,19 @@ def parse(data: bytes, key: str | None = None) -> tuple[list[Feature], str, int]
 
 
 def _guess_key(features: list) -> str | None:
-    """The first of KEYS that the most features carry."""
-    counts = dict.fromkeys(KEYS, 0)
+    """The first of KEYS that every feature carries; failing that, the first any carries
+    (the features without it are then named as errors)."""
+    carried = dict.fromkeys(KEYS, 0)
     for feature in features:
         if not isinstance(feature, dict):
             continue
         for name in KEYS:
             if _value(feature, name) is not None:
-                counts[name] += 1
-    best = max(KEYS, key=lambda name: counts[name])  # max keeps the first of equals
-    return best if counts[best] else None
+                carried[name] += 1
+    for name in KEYS:
+        if carried[name] == len(features):
+            return name
+    return next((name for name in KEYS if carried[name]), None)
 
 
 def _value(feature: dict, key: str):

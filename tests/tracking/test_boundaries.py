@@ -191,6 +191,12 @@ def test_the_district_property_is_guessed_in_order():
     with_geoid["properties"]["name"] = "California 12"
     result = boundaries.read(collection(with_geoid))
     assert (result.key, result.shapes[0][0]) == ("GEOID", "0612")
+    # "name" is on every feature, "district" on one only: every feature has a code.
+    partly = feature("A")
+    partly["properties"]["name"] = "Ward A"
+    named = feature("B", key="name")
+    result = boundaries.read(collection(partly, named))
+    assert (result.key, [c for c, _ in result.shapes]) == ("name", ["Ward A", "B"])
     by_id = feature("x", key="other", id=12)
     result = boundaries.read(collection(by_id))
     assert (result.key, result.shapes[0][0]) == ("id", "12")

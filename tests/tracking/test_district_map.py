@@ -200,6 +200,10 @@ def test_organizer_uploads_replaces_and_removes_boundaries(app, client, csrf, co
     assert "On the map but not in the directory's postcodes (2): OAK-3, OAK-4" in text
     assert "In the directory's postcodes but not on the map (1): OAK-9" in text
     assert page.count("<path ") == 4
+    # A preview of the shapes, unshaded: no legend of signatures on this page.
+    assert 'class="q0"' in page and "Signatures per district" not in page
+    directory_page = council["boundaries"].removesuffix("/boundaries")
+    assert f'href="{council["boundaries"]}"' in client.get(directory_page).get_data(as_text=True)
     first = stored(app)
     assert [(d, k) for d, k, _ in first] == [(council["directory"], "district")]
 
