@@ -7,6 +7,7 @@ from campaigns.models.audit import AuditEvent
 from campaigns.models.campaign import Campaign, CampaignStatus
 from campaigns.models.counts import ActionHourlyCount
 from campaigns.models.directory import Directory, PostcodeDistrict
+from campaigns.models.district_map import DistrictMap
 from campaigns.models.event import Rsvp, RsvpStatus, Shift
 from campaigns.models.export import Export, ExportStatus
 from campaigns.models.follow import CampaignUpdate, Follow
@@ -66,6 +67,7 @@ __all__ = [
     "Follow",
     "CampaignStatus",
     "Directory",
+    "DistrictMap",
     "Export",
     "ExportStatus",
     "Invitation",

@@ -6,6 +6,7 @@ from campaigns.organize import (  # noqa: E402,F401
     account_routes,
     action_routes,
     api_key_routes,
+    boundary_routes,
     import_routes,
     integrity_routes,
     member_routes,

@@ -212,6 +212,18 @@ class DirectoryUploadForm(FlaskForm):
         return valid
 
 
+class BoundaryUploadForm(FlaskForm):
+    key_property = StringField(
+        "District property",
+        validators=[Optional(), Length(max=64)],
+        description=(
+            "The feature property holding each district's code, written as the directory "
+            "writes it (CA-12). Left empty: district, then id, GEOID, name."
+        ),
+    )
+    file = FileField("GeoJSON file", validators=[FileRequired("Choose a GeoJSON file to upload.")])
+
+
 class PledgeForm(PetitionForm):
     goal = IntegerField("Pledge goal", validators=[Optional(), NumberRange(min=1, max=100_000_000)])
     requires_confirmation = BooleanField(

@@ -11,7 +11,7 @@ from campaigns.organize.access import allowed, fresh_required, requires
 from campaigns.organize.tracking_forms import DeliveryForm, MilestoneForm, TimezoneForm
 from campaigns.services import campaigns as campaign_service
 from campaigns.services import delivery as delivery_service
-from campaigns.services import milestones, sources, tracking
+from campaigns.services import district_maps, milestones, sources, tracking
 
 
 def _campaign_dashboard(item) -> tracking.Dashboard:
@@ -90,11 +90,13 @@ def action_dashboard_json(action_id: int):
 @requires("view")
 def campaign_sources(campaign_id: int):
     item = campaign_service.campaign_of(g.organization, campaign_id)
+    breakdowns = sources.breakdowns([a.id for a in item.actions])
     return render_template(
         "organize/sources.html",
         campaign=item,
         action=None,
-        breakdowns=sources.breakdowns([a.id for a in item.actions]),
+        breakdowns=breakdowns,
+        maps=district_maps.maps_for(breakdowns),
     )
 
 
@@ -102,11 +104,13 @@ def campaign_sources(campaign_id: int):
 @requires("view")
 def action_sources(action_id: int):
     action = campaign_service.action_of(g.organization, action_id)
+    breakdowns = sources.breakdowns([action.id])
     return render_template(
         "organize/sources.html",
         campaign=action.campaign,
         action=action,
-        breakdowns=sources.breakdowns([action.id]),
+        breakdowns=breakdowns,
+        maps=district_maps.maps_for(breakdowns),
     )
 
 

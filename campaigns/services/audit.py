@@ -52,6 +52,8 @@ KINDS = {
     "api_key_revoked": "Revoked an API key",
     "webhook_created": "Added a webhook endpoint",
     "webhook_deleted": "Removed a webhook endpoint",
+    "boundaries_uploaded": "Uploaded a directory's district boundaries",
+    "boundaries_deleted": "Removed a directory's district boundaries",
 }
 LOGIN_KINDS = ("login", "login_failed", "login_locked")
 USER_AGENT_MAX = 200

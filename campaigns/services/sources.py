@@ -41,6 +41,10 @@ class Breakdown:
     title: str
     rows: list[Row]
     total: int
+    # A district table's directory and every district's count (the rows stop at TOP): what
+    # its map is shaded by (services.district_maps).
+    directory_id: int | None = None
+    counts: Counter[str] | None = None
 
     @property
     def top(self) -> int:
@@ -147,6 +151,8 @@ def by_district(per_postcode: Counter[str], directory_id: int, name: str) -> Bre
     breakdown = _ranked(f"Districts ({name})", counts.items())
     # The total is the signatures, not the sum of rows (a postcode may be in two districts).
     breakdown.total = sum(per_postcode.values())
+    breakdown.directory_id = directory_id
+    breakdown.counts = counts
     return breakdown
 
 

@@ -1,7 +1,19 @@
+from pathlib import Path
+
 import pytest
 
-from campaigns.models import Role
-from tests.factories import PASSWORD, make_campaign, make_organization, make_petition, make_user
+from campaigns.extensions import db
+from campaigns.models import Directory, LetterSettings, Role
+from campaigns.services import district_maps
+from campaigns.services.signing import Signer, sign
+from tests.factories import (
+    PASSWORD,
+    make_campaign,
+    make_council_letter,
+    make_organization,
+    make_petition,
+    make_user,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -54,3 +66,40 @@ def test_dashboard_count_moves_when_a_supporter_signs_in_another_tab(
     header.get_by_role("button").click()
     assert header.get_attribute("aria-sort") == "descending"
     assert page.locator("#breakdown-3-heading + table tbody td").first.inner_text() == "94612"
+
+
+def test_district_map_draws_in_chromium(app, live_server, page):
+    """The sources page of a letter whose directory has boundaries shows the shaded map,
+    styled by the stylesheet alone (the CSP check of the `page` fixture would fail otherwise)."""
+    with app.app_context():
+        letter = make_council_letter(write_to_all=True)
+        org = letter.campaign.organization
+        organizer = make_user(org, Role.organizer, email="mapper@example.org")
+        directory = db.session.get(
+            Directory, db.session.get(LetterSettings, letter.id).directory_id
+        )
+        fixture = Path(__file__).parent.parent / "data" / "oakland-wards.geojson"
+        with fixture.open("rb") as stream:
+            district_maps.save(org, directory, stream, None, organizer)
+        for n, postcode in enumerate(["94612", "94610", "94610"]):
+            sign(
+                letter,
+                Signer(first_name="A", last_name="B", email=f"s{n}@example.org", postcode=postcode),
+            )
+        sources = f"{live_server}/organize/{org.slug}/actions/{letter.id}/sources"
+
+    page.goto(f"{live_server}/organize/login")
+    page.get_by_label("Email").fill("mapper@example.org")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.goto(sources)
+    districts = page.locator("figure.district-map svg[role=img] path")
+    assert districts.count() == 4
+    # OAK-2 (3 signatures) in the darkest blue, OAK-3 (none) in grey, from site.css.
+    darkest = page.locator('path[data-district="OAK-2"]')
+    assert darkest.get_attribute("class") == "q5"
+    assert darkest.evaluate("p => getComputedStyle(p).fill") == "rgb(8, 81, 156)"
+    none = page.locator('path[data-district="OAK-3"]')
+    assert none.evaluate("p => getComputedStyle(p).fill") == "rgb(228, 228, 232)"
+    box = page.locator("figure.district-map svg[role=img]").bounding_box()
+    assert box["width"] > 200 and box["height"] > 200

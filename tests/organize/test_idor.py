@@ -15,6 +15,7 @@ from campaigns.models import (
     ApiKey,
     ApiScope,
     Directory,
+    DistrictMap,
     Export,
     Invitation,
     ListEntry,
@@ -97,6 +98,18 @@ def theirs() -> dict:
     db.session.add_all(
         [directory, email, invitation, trend, entry, tag, upload, export, suppression]
         + [milestone, key, endpoint]
+    )
+    db.session.flush()
+    # Their directory's boundaries: ours cannot see, replace or remove them.
+    db.session.add(
+        DistrictMap(
+            directory_id=directory.id,
+            key_property="district",
+            width=10,
+            height=10,
+            shapes=[["W-1", "M0,0L10,0L10,10Z"]],
+            digest="2" * 64,
+        )
     )
     db.session.commit()
     membership = db.session.query(Membership).filter_by(organization_id=org.id).one()
@@ -196,6 +209,12 @@ def test_another_organizations_ids_under_my_organization_are_404(app, client, lo
         data = PLAUSIBLE_FORM if method == "POST" else None
         resp = client.open(path, method=method, data=data)
         assert resp.status_code == 404, (method, path, resp.status_code)
+    # Their district boundaries, among what the sweep tried to replace and remove, stay.
+    assert ("POST", f"/organize/{mine}/directories/{other['directory_id']}/boundaries/delete") in (
+        checked
+    )
+    with app.app_context():
+        assert db.session.scalars(select(DistrictMap.digest)).all() == ["2" * 64]
 
 
 def test_anonymous_visitors_are_sent_to_login(app, client, sweep):

@@ -1,0 +1,430 @@
+"""Reading an organizer's GeoJSON file of district boundaries into SVG paths, once, on upload.
+
+The file is checked whole before anything is kept: a FeatureCollection (RFC 7946) whose every
+feature has a Polygon or MultiPolygon and a district code in one property, longitudes and
+latitudes as numbers in range, no code twice. `BoundaryErrors` lists what is wrong, each
+problem naming its feature ("feature 3 (district "CA-12"): …"), at most `MAX_ERRORS`.
+
+Then it is made ready to draw, so a page showing the map only formats strings:
+
+- **Projection**: Web Mercator (as web maps use), north up, fitted into a `WIDTH` × `HEIGHT`
+  viewBox with the aspect ratio kept; the viewBox is cut to the shapes' own bounds. A set
+  of boundaries straddling the 180th meridian (the Aleutians) is drawn in one piece.
+- **Simplification**: Douglas–Peucker on each ring at `TOLERANCE` pixels of that viewBox, so
+  nothing visible is lost; each ring keeps at least three points (a tiny island stays a
+  speck rather than vanishing). Coordinates are written to a tenth of a pixel.
+- Holes (inner rings) are drawn with the even-odd fill rule, whatever their winding.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+
+MAX_BYTES = 5 * 1024 * 1024
+MAX_POINTS = 250_000
+MAX_FEATURES = 5_000
+MAX_ERRORS = 50
+MAX_CODE = 32  # as PostcodeDistrict.district
+WIDTH, HEIGHT = 600, 400
+TOLERANCE = 0.5
+# Tried in this order when the organizer names no property; "id" also matches a feature's
+# own "id" member.
+KEYS = ("district", "id", "GEOID", "name")
+# Web Mercator's limit: the square world map.
+MAX_LATITUDE = 85.05112878
+
+Point = tuple[float, float]
+Ring = list[Point]
+# A district's code and its polygons, each a list of rings (the first the outer one).
+Feature = tuple[str, list[list[Ring]]]
+
+
+class BoundaryErrors(Exception):
+    """The file was not saved; `errors` says where and why."""
+
+    def __init__(self, errors: list[str], truncated: bool = False):
+        self.errors = errors
+        self.truncated = truncated
+        more = f" (only the first {len(errors)} are listed)" if truncated else ""
+        noun = "error" if len(errors) == 1 else "errors"
+        super().__init__(f"nothing was saved: {len(errors)} {noun}{more}")
+
+
+class _TooManyErrors(Exception):
+    pass
+
+
+@dataclass
+class Boundaries:
+    """The file ready to store: `shapes` is `[(district, path d), …]` in the file's order."""
+
+    key: str
+    width: int
+    height: int
+    shapes: list[tuple[str, str]]
+    points: int
+    source_points: int
+
+
+class _Errors:
+    def __init__(self) -> None:
+        self.errors: list[str] = []
+        self.truncated = False
+
+    def add(self, message: str) -> None:
+        if len(self.errors) >= MAX_ERRORS:
+            self.truncated = True
+            raise _TooManyErrors
+        self.errors.append(message)
+
+    def fail(self) -> BoundaryErrors:
+        return BoundaryErrors(self.errors, self.truncated)
+
+
+def read(data: bytes, key: str | None = None) -> Boundaries:
+    """Check the file and turn it into paths; raises `BoundaryErrors` when anything is wrong."""
+    features, key, source_points = parse(data, key)
+    return draw(features, key, source_points)
+
+
+# --- checking -------------------------------------------------------------------------------
+
+
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def parse(data: bytes, key: str | None = None) -> tuple[list[Feature], str, int]:
+    """[(district, polygons)], the property used and the number of points, in lon/lat."""
+    if len(data) > MAX_BYTES:
+        raise BoundaryErrors(
+            [
+                f"the file is larger than {MAX_BYTES // (1024 * 1024)} MB; simplify it first "
+                "(for example with mapshaper's -simplify)"
+            ]
+        )
+    if not data.strip():
+        raise BoundaryErrors(["the file is empty"])
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise BoundaryErrors(["the file is not UTF-8 text"]) from exc
+    try:
+        document = json.loads(text, parse_constant=_refuse_constant)
+    except json.JSONDecodeError as exc:
+        raise BoundaryErrors(
+            [f"not JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"]
+        ) from exc
+    except ValueError as exc:
+        raise BoundaryErrors([f"not JSON: {exc}"]) from exc
+
+    kind = document.get("type") if isinstance(document, dict) else None
+    if kind != "FeatureCollection":
+        found = f'its "type" is {kind!r}' if isinstance(kind, str) else "it has no such type"
+        raise BoundaryErrors([f"not a GeoJSON FeatureCollection ({found})"])
+    features = document.get("features")
+    if not isinstance(features, list):
+        raise BoundaryErrors(['the FeatureCollection has no "features" list'])
+    if not features:
+        raise BoundaryErrors(["the FeatureCollection has no features"])
+    if len(features) > MAX_FEATURES:
+        raise BoundaryErrors(
+            [f"too many features: {len(features):,} (at most {MAX_FEATURES:,} districts)"]
+        )
+
+    key = (key or "").strip() or _guess_key(features)
+    if key is None:
+        raise BoundaryErrors(
+            [
+                "no feature has a district property (tried "
+                + ", ".join(KEYS)
+                + "): name the property that holds the district code"
+            ]
+        )
+    errors = _Errors()
+    result: list[Feature] = []
+    seen: dict[str, int] = {}
+    points = 0
+    try:
+        for number, feature in enumerate(features, start=1):
+            before = len(errors.errors)
+            code = _code(errors, number, feature, key)
+            label = f"feature {number}" + (f' (district "{code}")' if code else "")
+            polygons, n = _geometry(errors, label, feature)
+            points += n
+            if points > MAX_POINTS:
+                raise BoundaryErrors(
+                    [
+                        f"too many points: more than {MAX_POINTS:,} by {label}; simplify the "
+                        "file first (for example with mapshaper's -simplify)"
+                    ]
+                )
+            if code is not None:
+                if code in seen:
+                    errors.add(f'{label}: district "{code}" is also feature {seen[code]}')
+                else:
+                    seen[code] = number
+            if len(errors.errors) == before and code is not None:
+                result.append((code, polygons))
+    except _TooManyErrors:
+        pass
+    if errors.errors:
+        raise errors.fail()
+    return result, key, points
+
+
+def _guess_key(features: list) -> str | None:
+    """The first of KEYS that every feature carries; failing that, the first any carries
+    (the features without it are then named as errors)."""
+    carried = dict.fromkeys(KEYS, 0)
+    for feature in features:
+        if not isinstance(feature, dict):
+            continue
+        for name in KEYS:
+            if _value(feature, name) is not None:
+                carried[name] += 1
+    for name in KEYS:
+        if carried[name] == len(features):
+            return name
+    return next((name for name in KEYS if carried[name]), None)
+
+
+def _value(feature: dict, key: str):
+    properties = feature.get("properties")
+    if isinstance(properties, dict) and properties.get(key) is not None:
+        return properties[key]
+    if key == "id":
+        return feature.get("id")
+    return None
+
+
+def _code(errors: _Errors, number: int, feature, key: str) -> str | None:
+    if not isinstance(feature, dict) or feature.get("type") != "Feature":
+        errors.add(f'feature {number}: not a GeoJSON Feature (no "type": "Feature")')
+        return None
+    value = _value(feature, key)
+    if value is None:
+        errors.add(f'feature {number}: no "{key}" property (the district code)')
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        errors.add(f'feature {number}: its "{key}" is not text or a whole number')
+        return None
+    code = str(value).strip()
+    if not code:
+        errors.add(f'feature {number}: its "{key}" is empty')
+        return None
+    if len(code) > MAX_CODE:
+        errors.add(
+            f'feature {number}: its "{key}" is too long ({len(code)} characters; '
+            f"at most {MAX_CODE})"
+        )
+        return None
+    return code
+
+
+def _geometry(errors: _Errors, label: str, feature) -> tuple[list[list[Ring]], int]:
+    """The feature's polygons (each a list of rings) and its number of points."""
+    if not isinstance(feature, dict):
+        return [], 0
+    geometry = feature.get("geometry")
+    if not isinstance(geometry, dict):
+        errors.add(f"{label}: no geometry")
+        return [], 0
+    kind = geometry.get("type")
+    coordinates = geometry.get("coordinates")
+    if kind == "Polygon":
+        polygons = [coordinates]
+    elif kind == "MultiPolygon":
+        polygons = coordinates if isinstance(coordinates, list) else None
+        if not polygons:
+            errors.add(f"{label}: a MultiPolygon needs a list of polygons")
+            return [], 0
+    else:
+        found = kind if isinstance(kind, str) else "no type"
+        errors.add(f"{label}: the geometry is {found}, not a Polygon or MultiPolygon")
+        return [], 0
+    result: list[list[Ring]] = []
+    points = 0
+    for p, polygon in enumerate(polygons, start=1):
+        where = f"{label}, polygon {p}" if kind == "MultiPolygon" else label
+        if not isinstance(polygon, list) or not polygon:
+            errors.add(f"{where}: a polygon needs a list of rings")
+            continue
+        rings: list[Ring] = []
+        for r, ring in enumerate(polygon, start=1):
+            ring_where = f"{where}, ring {r}"
+            if not isinstance(ring, list) or len(ring) < 4:
+                n = len(ring) if isinstance(ring, list) else 0
+                errors.add(f"{ring_where}: {n} positions; a ring needs at least 4")
+                continue
+            points += len(ring)
+            checked = _ring(errors, ring_where, ring)
+            if checked is not None:
+                rings.append(checked)
+        result.append(rings)
+    return result, points
+
+
+def _ring(errors: _Errors, where: str, ring: list) -> Ring | None:
+    result: Ring = []
+    for i, position in enumerate(ring, start=1):
+        if (
+            not isinstance(position, list)
+            or len(position) < 2
+            or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in position[:2])
+        ):
+            errors.add(f"{where}, point {i}: not a pair of numbers [longitude, latitude]")
+            return None
+        lon, lat = float(position[0]), float(position[1])
+        if not -180 <= lon <= 180:
+            errors.add(f"{where}, point {i}: longitude {position[0]} is not between -180 and 180")
+            return None
+        if not -90 <= lat <= 90:
+            errors.add(f"{where}, point {i}: latitude {position[1]} is not between -90 and 90")
+            return None
+        result.append((lon, lat))
+    return result
+
+
+# --- drawing --------------------------------------------------------------------------------
+
+
+def mercator(lon: float, lat: float) -> Point:
+    """Web Mercator in radians, y growing southwards as SVG's does."""
+    lat = max(-MAX_LATITUDE, min(MAX_LATITUDE, lat))
+    return math.radians(lon), -math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+
+
+def _unwrap(features: list[Feature]) -> bool:
+    """Whether to add 360° to western longitudes: when that makes the shapes narrower, as for
+    a set crossing the 180th meridian (Alaska's Aleutians sit on both sides of it)."""
+    lons = [
+        lon for _, polygons in features for rings in polygons for ring in rings for lon, _ in ring
+    ]
+    plain = max(lons) - min(lons)
+    if plain <= 180:
+        return False
+    shifted = [lon + 360 if lon < 0 else lon for lon in lons]
+    return max(shifted) - min(shifted) < plain
+
+
+def draw(features: list[Feature], key: str, source_points: int) -> Boundaries:
+    unwrap = _unwrap(features)
+    projected: list[tuple[str, list[Ring]]] = []
+    for code, polygons in features:
+        rings = []
+        for polygon in polygons:
+            for ring in polygon:
+                rings.append(
+                    [mercator(lon + 360 if unwrap and lon < 0 else lon, lat) for lon, lat in ring]
+                )
+        projected.append((code, rings))
+    xs = [x for _, rings in projected for ring in rings for x, _ in ring]
+    ys = [y for _, rings in projected for ring in rings for _, y in ring]
+    left, top = min(xs), min(ys)
+    dx, dy = max(xs) - left, max(ys) - top
+    if dx <= 0 or dy <= 0:
+        raise BoundaryErrors(["the boundaries cover no area (every point on one line)"])
+    scale = min(WIDTH / dx, HEIGHT / dy)
+    shapes: list[tuple[str, str]] = []
+    kept = 0
+    for code, rings in projected:
+        parts = []
+        for ring in rings:
+            pixels = [((x - left) * scale, (y - top) * scale) for x, y in ring]
+            simple = simplify_ring(pixels, TOLERANCE)
+            kept += len(simple)
+            parts.append(ring_path(simple))
+        shapes.append((code, "".join(parts)))
+    return Boundaries(
+        key=key,
+        # Up to the next pixel, so the tenth-of-a-pixel rounding stays inside.
+        width=max(1, math.ceil(dx * scale - 1e-6)),
+        height=max(1, math.ceil(dy * scale - 1e-6)),
+        shapes=shapes,
+        points=kept,
+        source_points=source_points,
+    )
+
+
+def _number(value: float) -> str:
+    text = f"{value:.1f}"
+    if text.endswith(".0"):
+        text = text[:-2]
+    return "0" if text == "-0" else text
+
+
+def ring_path(ring: Ring) -> str:
+    """`M x,y L x,y … Z`, dropping points that round onto the one before."""
+    words: list[str] = []
+    last = None
+    for x, y in ring:
+        pair = f"{_number(x)},{_number(y)}"
+        if pair != last:
+            words.append(pair)
+            last = pair
+    if len(words) > 1 and words[-1] == words[0]:
+        words.pop()
+    return "M" + "L".join(words) + "Z"
+
+
+def _line_distance2(p: Point, a: Point, b: Point) -> float:
+    """Squared distance from p to the line through a and b (to a itself if they coincide)."""
+    dx, dy = b[0] - a[0], b[1] - a[1]
+    norm = dx * dx + dy * dy
+    if norm == 0:
+        return (p[0] - a[0]) ** 2 + (p[1] - a[1]) ** 2
+    cross = dx * (p[1] - a[1]) - dy * (p[0] - a[0])
+    return cross * cross / norm
+
+
+def douglas_peucker(points: list[Point], tolerance: float) -> list[Point]:
+    """Keep the ends and every point further than `tolerance` from the simplified line."""
+    n = len(points)
+    if n < 3:
+        return list(points)
+    keep = [False] * n
+    keep[0] = keep[-1] = True
+    limit = tolerance * tolerance
+    stack = [(0, n - 1)]
+    # A stack, not recursion: a ring of 100,000 points would exceed Python's limit.
+    while stack:
+        a, b = stack.pop()
+        best, index = -1.0, -1
+        for i in range(a + 1, b):
+            d = _line_distance2(points[i], points[a], points[b])
+            if d > best:
+                best, index = d, i
+        if index != -1 and best > limit:
+            keep[index] = True
+            stack.append((a, index))
+            stack.append((index, b))
+    return [p for p, k in zip(points, keep, strict=True) if k]
+
+
+def simplify_ring(ring: Ring, tolerance: float) -> Ring:
+    """A closed ring simplified, without its closing point, keeping at least three points.
+
+    Split at the point farthest from the first, so both ends of each half stay.
+    """
+    points = list(ring[:-1] if len(ring) > 1 and ring[0] == ring[-1] else ring)
+    if len(points) <= 3:
+        return points
+    first = points[0]
+    far = max(range(len(points)), key=lambda i: math.dist(points[i], first))
+    if far == 0:
+        return points[:3]  # every point in one place
+    out = douglas_peucker(points[: far + 1], tolerance)
+    back = douglas_peucker(points[far:] + [first], tolerance)
+    result = out + back[1:-1]
+    if len(result) < 3:
+        # Narrower than the tolerance: keep the point widest from the first-to-far line.
+        third = max(
+            (i for i in range(len(points)) if i not in (0, far)),
+            key=lambda i: _line_distance2(points[i], first, points[far]),
+        )
+        result = sorted({0: first, far: points[far], third: points[third]}.items())
+        result = [p for _, p in result]
+    return result
