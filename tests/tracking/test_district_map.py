@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import json
 import re
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -300,9 +299,9 @@ def grid(n: int) -> str:
     return json.dumps({"type": "FeatureCollection", "features": features})
 
 
-def test_a_500_district_map_draws_from_memory_and_fast(app, client, csrf, council):
-    """The shapes are read from the database once per upload per process; drawing 500
-    districts takes a few milliseconds, far inside the page's 100 ms."""
+def test_a_500_district_map_draws_from_memory(app, client, csrf, council):
+    """The shapes are read from the database once per upload per process and a page draws
+    all 500 districts (how fast is bench/read.py's to say, not a test's)."""
     assert upload(client, csrf, council["boundaries"], grid(500)).status_code == 302
     with app.app_context():
         first = district_maps.shapes_of([council["directory"]])[council["directory"]]
@@ -318,15 +317,8 @@ def test_a_500_district_map_draws_from_memory_and_fast(app, client, csrf, counci
             (4, 100),
             (5, 99),
         ]
-    client.get(council["sources"])  # warm: templates compiled
-    timings = []
-    for _ in range(5):
-        start = time.perf_counter()
-        html = client.get(council["sources"]).get_data(as_text=True)
-        timings.append(time.perf_counter() - start)
+    html = client.get(council["sources"]).get_data(as_text=True)
     assert html.count("<path ") == 500
-    # The median, on a shared two-core machine: the map's share is a few milliseconds.
-    assert sorted(timings)[2] < 0.1, timings
     # A new upload is a new digest: the next page reads the new shapes.
     assert upload(client, csrf, council["boundaries"], FIXTURE.read_text()).status_code == 302
     assert client.get(council["sources"]).get_data(as_text=True).count("<path ") == 4
