@@ -52,6 +52,9 @@ KINDS = {
     "api_key_revoked": "Revoked an API key",
     "webhook_created": "Added a webhook endpoint",
     "webhook_deleted": "Removed a webhook endpoint",
+    "partner_added": "Added a campaign partner",
+    "partner_changed": "Changed a campaign partner's sharing",
+    "partner_removed": "Removed a campaign partner",
 }
 LOGIN_KINDS = ("login", "login_failed", "login_locked")
 USER_AGENT_MAX = 200
