@@ -14,6 +14,7 @@ from campaigns.models import (
     ActionKind,
     ApiKey,
     ApiScope,
+    Campaign,
     Directory,
     Export,
     Invitation,
@@ -41,6 +42,7 @@ from tests.factories import (
     make_campaign,
     make_letter,
     make_organization,
+    make_partner,
     make_petition,
     make_user,
 )
@@ -99,8 +101,10 @@ def theirs() -> dict:
         + [milestone, key, endpoint]
     )
     db.session.commit()
+    partner = make_partner(campaign)
     membership = db.session.query(Membership).filter_by(organization_id=org.id).one()
     return {
+        "partner_id": partner.id,
         "kind": "pledge",
         "story_id": story.id,
         "supporter_id": supporter.id,
@@ -168,6 +172,8 @@ def sweep(app):
         other = theirs()
         mine = make_organization()
         make_user(mine, Role.owner, email="owner@mine.example")
+        # Co-sponsoring their campaign opens none of their pages either.
+        make_partner(db.session.get(Campaign, other["campaign_id"]), mine)
         return other, mine.slug
 
 
