@@ -95,13 +95,15 @@ def offers(campaign_id: int) -> CampaignOffers:
     return value
 
 
-def forget_offers(campaign_id: int | None = None) -> None:
-    """Drop this process's cached offers (after an organizer's change)."""
-    cache = current_app.extensions.setdefault(_CACHE, {})
-    if campaign_id is None:
-        cache.clear()
-    else:
-        cache.pop(campaign_id, None)
+def forget_offers(campaign_id: int) -> None:
+    """Drop what this process cached of the campaign's partners (after an organizer's
+    change): its offers, and its actions' refs, which say whether it has any. Other
+    processes see the change when theirs expire, within REF_SECONDS."""
+    current_app.extensions.setdefault(_CACHE, {}).pop(campaign_id, None)
+    refs = current_app.extensions.setdefault("campaigns.action_refs", {})
+    for slug, (_, ref) in list(refs.items()):
+        if ref.campaign_id == campaign_id:
+            refs.pop(slug, None)
 
 
 def _load_offers(campaign_id: int) -> CampaignOffers:

@@ -57,6 +57,25 @@ def test_the_host_adds_a_partner_by_its_slug(app, client, login, csrf, coalition
     assert "Also join Tenants Together" in page
 
 
+def test_a_campaign_without_partners_offers_one_as_soon_as_it_is_added(
+    app, client, login, csrf, coalition, newcomer
+):
+    """The process's cached reference said "no partners"; adding one clears it at once."""
+    from campaigns.models import Organization
+    from tests.factories import make_campaign, make_petition
+
+    with app.app_context():
+        host = db.session.get(Organization, coalition.host_id)
+        campaign = make_campaign(host)
+        campaign_id, slug = campaign.id, make_petition(campaign).slug
+    assert 'name="partners"' not in client.get(f"/a/{slug}").get_data(as_text=True)
+    login("host@example.org")
+    url = PAGE.format(id=campaign_id)
+    data = {"organization": "tenants", "sharing": "all", "csrf_token": csrf(url)}
+    assert client.post(url, data=data).status_code == 302
+    assert "Also join Tenants Together" in client.get(f"/a/{slug}").get_data(as_text=True)
+
+
 @pytest.mark.parametrize(
     ("slug", "source", "message"),
     [

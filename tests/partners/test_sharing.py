@@ -34,6 +34,7 @@ def test_confirming_shares_with_the_partner(app, client, coalition, run_jobs):
     )
     run_jobs()
     with app.app_context():
+        assert partners.sweep() == 0  # nor does the sweep share before confirmation
         assert partner_supporters(coalition.food_id) == []
         assert opt_ins()[0].state == OptInState.pending
     confirm(client, app, "Rosa.Perez@Example.org")
