@@ -269,7 +269,11 @@ def confirm(slug: str, token: str):
     if submission is None or submission.action.slug != slug:
         return render_template("public/confirm_invalid.html"), 404
     return render_template(
-        "public/confirm.html", submission=submission, action=submission.action, form=ConfirmForm()
+        "public/confirm.html",
+        submission=submission,
+        action=submission.action,
+        form=ConfirmForm(),
+        partner_names=partners.pending_names(submission.id),
     )
 
 

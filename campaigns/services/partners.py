@@ -201,6 +201,19 @@ def record_opt_ins(
     db.session.flush()
 
 
+def pending_names(submission_id: int) -> list[str]:
+    """The partners a submission's confirmation will share the person with: the
+    confirmation page names them, so the person knows what their button does."""
+    return list(
+        db.session.scalars(
+            select(Organization.name)
+            .join(OptIn, OptIn.organization_id == Organization.id)
+            .where(OptIn.submission_id == submission_id, OptIn.state == OptInState.pending)
+            .order_by(Organization.name)
+        )
+    )
+
+
 def queue_sharing(submission_id: int) -> None:
     """After a confirmation: share the submission's opt-ins in a job, if it has any. The
     sweep shares them anyway if Redis is down."""

@@ -55,6 +55,20 @@ def test_confirming_shares_with_the_partner(app, client, coalition, run_jobs):
 
 
 @pytest.mark.both_databases
+def test_the_confirmation_page_names_the_partners(app, client, coalition):
+    """The person pressing the button is told which lists it adds them to."""
+    from campaigns.services.confirmation import confirmation_token
+
+    sign_form(client, coalition.slug, partners=[coalition.food_id], email="ask@example.org")
+    sign_form(client, coalition.slug, email="plain@example.org")
+    with app.app_context():
+        asked, plain = (submission_of(e) for e in ("ask@example.org", "plain@example.org"))
+        urls = [f"/a/{coalition.slug}/confirm/{confirmation_token(s)}" for s in (asked, plain)]
+    page = client.get(urls[0]).get_data(as_text=True)
+    assert "Confirming also adds you to the email lists of Fair Food Coalition" in page
+    assert "Confirming also adds you" not in client.get(urls[1]).get_data(as_text=True)
+
+
 def test_a_person_the_partner_knew_is_matched_and_subscribed(app, client, coalition, run_jobs):
     """Shared to a partner who has the address already (another spelling of it), the
     partner's own row is subscribed, not duplicated, and keeps the partner's details."""
