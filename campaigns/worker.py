@@ -17,6 +17,7 @@ from campaigns.jobs import exports as export_jobs
 from campaigns.jobs import integrity as integrity_jobs
 from campaigns.jobs import letters as letter_jobs
 from campaigns.jobs import mail as mail_jobs
+from campaigns.jobs import partners as partner_jobs
 from campaigns.jobs import retention as retention_jobs
 from campaigns.jobs import webhooks as webhook_jobs
 
@@ -66,6 +67,8 @@ def periodic_jobs() -> list[tuple[Callable, str, int]]:
         (integrity_jobs.flag_trends, "default", 300),
         (integrity_jobs.forget_addresses, "default", 24 * 60 * 60),
         (webhook_jobs.retry_webhooks, "default", 60),
+        # Confirming queues the sharing itself; this catches what a Redis outage dropped.
+        (partner_jobs.sweep_opt_ins, "default", 300),
     ]
 
 

@@ -244,3 +244,22 @@ def supporter_address() -> str:
 def from_new_address() -> dict:
     """Keyword arguments for a test client request from a supporter's own address."""
     return {"environ_overrides": {"REMOTE_ADDR": supporter_address()}}
+
+
+def make_partner(campaign: Campaign, organization: Organization | None = None, **overrides):
+    """`organization` (a new one by default) as a partner of `campaign`, sharing all opt-ins."""
+    from campaigns.models import CampaignPartner, SharingMode
+
+    organization = organization or make_organization()
+    values = {
+        "campaign_id": campaign.id,
+        "organization_id": organization.id,
+        "sharing": SharingMode.all,
+        "cap": None,
+        "source": organization.slug,
+    }
+    values.update(overrides)
+    partner = CampaignPartner(**values)
+    db.session.add(partner)
+    db.session.commit()
+    return partner

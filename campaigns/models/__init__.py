@@ -24,6 +24,7 @@ from campaigns.models.letter import LetterSettings, LetterTemplate
 from campaigns.models.message import FINAL_STATUSES, Message, MessageStatus
 from campaigns.models.organization import Organization
 from campaigns.models.outbox import OutboxEmail
+from campaigns.models.partner import CampaignPartner, OptIn, OptInState, SharingMode
 from campaigns.models.provider_event import ProviderEvent
 from campaigns.models.retention import RetentionPolicy
 from campaigns.models.story import Story, StoryConsent, StoryStatus
@@ -63,6 +64,7 @@ __all__ = [
     "ActionTranslation",
     "AuditEvent",
     "Campaign",
+    "CampaignPartner",
     "CampaignUpdate",
     "Follow",
     "CampaignStatus",
@@ -75,6 +77,8 @@ __all__ = [
     "Membership",
     "Milestone",
     "Organization",
+    "OptIn",
+    "OptInState",
     "OutboxEmail",
     "PetitionDelivery",
     "PostcodeDistrict",
@@ -84,6 +88,7 @@ __all__ = [
     "Role",
     "Rsvp",
     "RsvpStatus",
+    "SharingMode",
     "Shift",
     "Story",
     "StoryConsent",

@@ -10,6 +10,7 @@ from campaigns.organize import (  # noqa: E402,F401
     import_routes,
     integrity_routes,
     member_routes,
+    partner_routes,
     retention_routes,
     routes,  # noqa: E402,F401  (routes attach themselves to bp)
     supporter_routes,

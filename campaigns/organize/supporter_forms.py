@@ -50,6 +50,7 @@ class FilterForm(FlaskForm):
         "Employer and worksite",
         choices=[SelectChoice("", "contain the words"), SelectChoice("equals", "are exactly")],
     )
+    partner_id = SelectField("Opted in to partner", choices=[], validate_choice=False)
 
 
 class TagForm(FlaskForm):

@@ -10,7 +10,7 @@ from campaigns.models import ExportStatus
 from campaigns.organize import bp
 from campaigns.organize.access import allowed, fresh_required, requires
 from campaigns.organize.supporter_forms import EraseForm, ExportForm, FilterForm, TagForm
-from campaigns.services import erasure, exports, supporters
+from campaigns.services import erasure, exports, partner_admin, supporters
 from campaigns.services.supporter_filters import SupporterFilter
 
 
@@ -29,6 +29,9 @@ def _filter_form() -> FilterForm:
     ]
     form.tag_id.choices = [SelectChoice("", "Any")] + [
         SelectChoice(str(t.id), t.name) for t in supporters.tags_of_organization(g.organization)
+    ]
+    form.partner_id.choices = [SelectChoice("", "Any")] + [
+        SelectChoice(str(o.id), o.name) for o in partner_admin.partner_choices(g.organization)
     ]
     return form
 
@@ -69,6 +72,8 @@ def supporter_page(supporter_id: int):
         supporter=supporter,
         submissions=supporters.submissions_of(supporter),
         tags=supporters.tags_of(supporter),
+        opt_ins=partner_admin.opt_ins_of(supporter.id),
+        opt_ins_to_us=partner_admin.opt_ins_to(supporter.id),
         tag_form=TagForm(),
         erase_form=EraseForm(),
         can_manage=_can("manage_supporters"),

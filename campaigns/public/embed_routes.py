@@ -50,7 +50,7 @@ def partner_source() -> str:
 
 
 def _render_embed(act, form, status: int = 200):
-    view = action_view(act, form)
+    view = action_view(act, form, partner_source())
     return (
         render_template(
             "public/embed.html",

@@ -134,6 +134,9 @@ class SignForm(FlaskForm):
             no_markup,
         ],
     )
+    # One box per coalition partner the form offers (services.partners); the template draws
+    # them, and the service keeps only the ones it offered.
+    partners = SelectMultipleField(coerce=int, choices=[], validate_choice=False)
     # A honeypot: hidden from people (and from screen readers), filled in by naive bots.
     website = StringField(_l("Leave this field empty"))
     source = StringField(validators=[Optional(), Length(max=64)])

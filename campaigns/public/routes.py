@@ -38,6 +38,7 @@ from campaigns.services import (
     events,
     follows,
     letters,
+    partners,
     stories,
     subscriptions,
 )
@@ -167,6 +168,7 @@ def take_action(ref, form: SignForm, render, thanks_endpoint: str, source: str |
         # Show what a person would see, store nothing: bots learn nothing from the response.
         act = action_service.public_action_or_404(slug)
         return render_template("public/thanks.html", action=act, created=True, confirmed=False)
+    source = (source if source is not None else form.source.data or "")[:64]
     signer = Signer(
         first_name=form.first_name.data,
         last_name=form.last_name.data,
@@ -176,13 +178,14 @@ def take_action(ref, form: SignForm, render, thanks_endpoint: str, source: str |
         comment=(form.comment.data or "").strip() if form.comment else "",
         show_name=form.show_name.data if form.show_name else False,
         subscribe=form.subscribe.data,
-        source=(source if source is not None else form.source.data or "")[:64],
+        source=source,
         referrer=referrer_host(form.referrer.data) or _outside_referrer(),
         locale=str(get_locale()),
         **_workplace(ref, form),
         # The peer, or with TRUSTED_PROXIES the client the proxy names (ProxyFix); a client's
         # own X-Forwarded-For is never read here.
         ip=request.remote_addr,
+        partners=partners.chosen(ref.campaign_id, ref.has_partners, source, form.partners.data),
     )
     extra = {}
     try:
@@ -281,7 +284,11 @@ def confirm(slug: str, token: str):
     if submission is None or submission.action.slug != slug:
         return render_template("public/confirm_invalid.html"), 404
     return render_template(
-        "public/confirm.html", submission=submission, action=submission.action, form=ConfirmForm()
+        "public/confirm.html",
+        submission=submission,
+        action=submission.action,
+        form=ConfirmForm(),
+        partner_names=partners.pending_names(submission.id),
     )
 
 
@@ -409,9 +416,9 @@ def _form_for(act, **kwargs) -> SignForm:
     return form_class(act.kind, act.asks_workplace)(**kwargs)
 
 
-def action_view(act, form: SignForm) -> dict:
-    """What an action's page (or its embed) shows besides the form."""
-    view = action_service.action_page(act)
+def action_view(act, form: SignForm, source: str | None = None) -> dict:
+    """What an action's page (or its embed, with its `source`) shows besides the form."""
+    view = action_service.action_page(act) | partner_view(act, form, source)
     if act.kind == ActionKind.event:
         view["shifts"] = events.shift_choices(act)
         form.shifts.choices = [SelectChoice(s.id, "") for s, _ in view["shifts"]]
@@ -420,12 +427,24 @@ def action_view(act, form: SignForm) -> dict:
     return view
 
 
+def partner_view(act, form: SignForm, source: str | None = None) -> dict:
+    """The opt-in boxes the form shows: the partners offered to a visitor who came with
+    `source` (the form's own when None), and the host's name to say whose list is whose."""
+    if not act.campaign.is_live:
+        return {"partners": [], "host_name": ""}  # no form is shown
+    source = form.source.data or "" if source is None else source
+    # The ref, cached per process for a live action, says whether there are any partners.
+    ref = action_service.action_ref_or_404(act.slug)
+    host_name, offered = partners.offers_for_form(ref.campaign_id, ref.has_partners, source)
+    return {"partners": offered, "host_name": host_name}
+
+
 def _render_action(act, form: SignForm, status: int = 200):
     """The action's page: the same for every visitor in a language (no session, no cookie),
     so `action` can keep it rendered."""
     context = {"form_token": form_tokens.make(act.id)}
     if act.kind == ActionKind.letter:
-        view = action_service.action_page(act) | context
+        view = action_service.action_page(act) | partner_view(act, form) | context
         view.update(_letter_view(act, form))
         return render_template("public/letter.html", action=act, form=form, **view), status
     view = action_view(act, form) | context

@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 from flask import abort, current_app
 from flask_babel import gettext
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, exists, select
 from sqlalchemy.orm import selectinload
 
 from campaigns.extensions import db
@@ -19,6 +19,7 @@ from campaigns.models import (
     ActionKind,
     ActionTranslation,
     Campaign,
+    CampaignPartner,
     CampaignStatus,
     Organization,
     Submission,
@@ -67,6 +68,10 @@ class ActionRef:
     # Read with the ref (cached up to REF_SECONDS): turning the setting on or off reaches
     # posts within seconds, and a post that raced it stores only what its form showed.
     asks_workplace: bool = False
+    campaign_id: int = 0
+    # Whether the campaign has co-sponsoring partners, read in the same statement: an action
+    # without them never looks partners up (services.partners).
+    has_partners: bool = False
 
     @property
     def is_live(self) -> bool:
@@ -81,6 +86,8 @@ _ACTION_REF = (
         Campaign.organization_id,
         Campaign.status,
         Action.asks_workplace,
+        Action.campaign_id,
+        exists().where(CampaignPartner.campaign_id == Action.campaign_id),
     )
     .join(Campaign, Campaign.id == Action.campaign_id)
     .where(Action.slug == bindparam("slug"))

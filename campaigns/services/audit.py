@@ -54,6 +54,9 @@ KINDS = {
     "webhook_deleted": "Removed a webhook endpoint",
     "boundaries_uploaded": "Uploaded a directory's district boundaries",
     "boundaries_deleted": "Removed a directory's district boundaries",
+    "partner_added": "Added a campaign partner",
+    "partner_changed": "Changed a campaign partner's sharing",
+    "partner_removed": "Removed a campaign partner",
 }
 LOGIN_KINDS = ("login", "login_failed", "login_locked")
 USER_AGENT_MAX = 200

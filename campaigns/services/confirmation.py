@@ -56,6 +56,10 @@ def confirm(submission: Submission) -> bool:
     from campaigns.services.letters import release_confirmed
 
     release_confirmed(submission.id)
+    # And so were the partners this person opted in to: only now do they get them.
+    from campaigns.services.partners import queue_sharing
+
+    queue_sharing(submission.id)
     from campaigns.services import webhooks
 
     webhooks.emit(

@@ -13,6 +13,7 @@ from campaigns.extensions import db
 from campaigns.models import (
     ActionHourlyCount,
     Message,
+    OptIn,
     Organization,
     OutboxEmail,
     ProviderEvent,
@@ -78,6 +79,14 @@ def erase(
         )
     ).all()
     _uncount(removed)
+    # Their consents to partners go with them. What a partner already received is the
+    # partner's own record now, erased on a request to the partner (docs/decisions.md).
+    db.session.execute(delete(OptIn).where(OptIn.supporter_id == supporter.id))
+    db.session.execute(
+        update(OptIn)
+        .where(OptIn.partner_supporter_id == supporter.id)
+        .values(partner_supporter_id=None)
+    )
     db.session.execute(delete(Tagging).where(Tagging.supporter_id == supporter.id))
     db.session.execute(delete(Supporter).where(Supporter.id == supporter.id))
     summary = {"submissions": len(removed), "messages": len(message_ids), "outbox": outbox}

@@ -61,6 +61,8 @@ class Signer:
     # The address the request came from (request.remote_addr: behind TRUSTED_PROXIES, the
     # client's). Used for rate limits and lists, and stored only as a keyed hash.
     ip: str | None = None
+    # The partner organizations whose boxes were ticked (services.partners.chosen).
+    partners: tuple[int, ...] = ()
 
 
 @dataclass
@@ -119,6 +121,12 @@ def sign(
     if verdict.fraudulent:
         # Nobody is subscribed to mail on the word of a request we do not believe.
         signer = replace(signer, subscribe=False)
+    if signer.partners:
+        # Opt-ins are rows of their own, written with a new submission (the rarer, several-
+        # statement path); after the limits, which must not count this as a letter.
+        from campaigns.services.partners import with_opt_ins
+
+        on_created = with_opt_ins(on_created, action.campaign_id, signer.partners, signer.source)
     after_commit = None
     if on_created is None and _dialect() == "postgresql":
         submission_id, created, confirmed = _sign_in_one_statement(

@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import DateTime, Select, and_, exists, func, or_, select, type_coerce
 
-from campaigns.models import Action, Campaign, Submission, Supporter, Tagging
+from campaigns.models import Action, Campaign, OptIn, Submission, Supporter, Tagging
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,8 @@ class SupporterFilter:
     employer: str = ""
     worksite: str = ""
     workplace_match: str = ""
+    # Opted in to this partner organization on one of our campaigns (models.OptIn).
+    partner_id: int | None = None
 
     def to_dict(self) -> dict:
         """Only the filters in use, as JSON-ready values."""
@@ -111,6 +113,14 @@ def conditions(organization_id: int, f: SupporterFilter) -> list:
     if f.tag_id is not None:
         where.append(
             exists().where(Tagging.supporter_id == Supporter.id, Tagging.tag_id == f.tag_id)
+        )
+    if f.partner_id is not None:
+        # Any opt-in, shared or not: the consent was given. Opt-ins are the host's records,
+        # on its own supporters, so no organization's filter reaches another's people.
+        where.append(
+            exists().where(
+                OptIn.supporter_id == Supporter.id, OptIn.organization_id == f.partner_id
+            )
         )
     submission = _submission_conditions(organization_id, f)
     if submission is not None:

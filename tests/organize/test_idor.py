@@ -14,6 +14,7 @@ from campaigns.models import (
     ActionKind,
     ApiKey,
     ApiScope,
+    Campaign,
     Directory,
     DistrictMap,
     Export,
@@ -42,6 +43,7 @@ from tests.factories import (
     make_campaign,
     make_letter,
     make_organization,
+    make_partner,
     make_petition,
     make_user,
 )
@@ -112,8 +114,10 @@ def theirs() -> dict:
         )
     )
     db.session.commit()
+    partner = make_partner(campaign)
     membership = db.session.query(Membership).filter_by(organization_id=org.id).one()
     return {
+        "partner_id": partner.id,
         "kind": "pledge",
         "story_id": story.id,
         "supporter_id": supporter.id,
@@ -181,6 +185,8 @@ def sweep(app):
         other = theirs()
         mine = make_organization()
         make_user(mine, Role.owner, email="owner@mine.example")
+        # Co-sponsoring their campaign opens none of their pages either.
+        make_partner(db.session.get(Campaign, other["campaign_id"]), mine)
         return other, mine.slug
 
 
