@@ -14,7 +14,7 @@ from collections.abc import Callable
 from functools import cache
 from typing import TypeVar
 
-from flask import Flask, Response, current_app, g, request, request_finished
+from flask import Flask, Response, g, request, request_finished
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 View = TypeVar("View", bound=Callable)
@@ -23,7 +23,7 @@ HSTS = "max-age=31536000; includeSubDomains"
 # Powerful features no page here uses; denied so an injected or embedding page cannot ask.
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=()"
 # Public pages that follow a supporter's own action, and say what they just did. Pages reached
-# through a token in the path (confirm, unsubscribe) are caught by `_has_token`.
+# through a token in the path (confirm, unsubscribe) are caught by `_harden` itself.
 PERSONAL_PAGES = frozenset({"public.thanks", "public.embed_thanks"})
 
 # Public responses that are the same for every visitor, read neither the session nor the
@@ -92,10 +92,14 @@ def content_security_policy(*, nonce: str | None, frame_ancestors: str) -> str:
 
 def _harden(sender: Flask, response: Response, **_extra) -> None:
     # Runs on every response, the busiest signing and count routes included: the headers are
-    # added (no view sets these), not set, and the policy strings are built once.
+    # added (no view sets these), not set, the policy strings are built once, and the
+    # request is looked up once rather than through its proxy at each use.
+    req = request._get_current_object()
+    endpoint = req.endpoint
     headers = response.headers
-    if _is_embeddable():
-        ancestors = current_app.config.get("EMBED_FRAME_ANCESTORS") or "*"
+    view = sender.view_functions.get(endpoint) if endpoint else None
+    if getattr(view, _EMBEDDABLE, False):
+        ancestors = sender.config.get("EMBED_FRAME_ANCESTORS") or "*"
         headers.pop("X-Frame-Options", None)
     else:
         ancestors = "'none'"
@@ -112,41 +116,28 @@ def _harden(sender: Flask, response: Response, **_extra) -> None:
     headers.add("Permissions-Policy", PERMISSIONS_POLICY)
     # A token in the path is a key to someone's signature or subscription: sent nowhere, not
     # even to our own stylesheet requests, where it would land in access logs.
-    has_token = _has_token()
+    has_token = "token" in (req.view_args or {})
     headers.add(
         "Referrer-Policy", "no-referrer" if has_token else "strict-origin-when-cross-origin"
     )
-    if _served_over_https():
-        headers["Strict-Transport-Security"] = HSTS
-    if has_token or _holds_personal_data(response):
-        # Not on a shared computer's disk, not in a proxy's cache, not in the back button.
-        headers["Cache-Control"] = "no-store"
-    elif request.endpoint in SHARED_RESPONSES and "Cookie" in response.vary:
-        response.vary.remove("Cookie")
-
-
-def _is_embeddable() -> bool:
-    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
-    return bool(getattr(view, _EMBEDDABLE, False))
-
-
-def _has_token() -> bool:
-    return "token" in (request.view_args or {})
-
-
-def _served_over_https() -> bool:
     # request.is_secure alone misses a TLS-terminating proxy when TRUSTED_PROXIES is unset, so
     # an https PUBLIC_URL counts too. Browsers ignore HSTS received over plain http
     # (RFC 6797 section 8.1), so that can never pin a development server to https.
-    return request.is_secure or current_app.config.get("PUBLIC_URL", "").startswith("https://")
+    if req.is_secure or sender.config.get("PUBLIC_URL", "").startswith("https://"):
+        headers["Strict-Transport-Security"] = HSTS
+    if has_token or _holds_personal_data(req, endpoint, response):
+        # Not on a shared computer's disk, not in a proxy's cache, not in the back button.
+        headers["Cache-Control"] = "no-store"
+    elif endpoint in SHARED_RESPONSES and "Cookie" in response.vary:
+        response.vary.remove("Cookie")
 
 
-def _holds_personal_data(response: Response) -> bool:
+def _holds_personal_data(req, endpoint: str | None, response: Response) -> bool:
     return (
-        request.blueprint == "organize"
-        or request.endpoint in PERSONAL_PAGES
+        (endpoint or "").startswith("organize.")
+        or endpoint in PERSONAL_PAGES
         # A form post's answer echoes what was typed (a name, an email) when it shows errors.
-        or request.method not in ("GET", "HEAD")
+        or req.method not in ("GET", "HEAD")
         # A cached Set-Cookie would hand one visitor's session to the next.
         or "Set-Cookie" in response.headers
     )

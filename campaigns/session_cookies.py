@@ -2,13 +2,15 @@
 
 Most requests are supporters' and carry no session at all: an action page, a signature,
 count.json. Flask builds the cookie's signing serializer (a key derived with HMAC) for each
-of them before finding there is no cookie to read; this answers them with an empty session
-at once. Everything else, signing and expiry included, is Flask's own.
+of them before finding there is no cookie to read, and works out every cookie attribute
+before finding there is nothing to write; this answers them at once, with an empty session
+and then with nothing but the `Vary: Cookie` Flask would add. Everything else, signing and
+expiry included, is Flask's own.
 """
 
 from __future__ import annotations
 
-from flask import Flask, Request
+from flask import Flask, Request, Response
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
 
@@ -17,3 +19,10 @@ class CookieSessions(SecureCookieSessionInterface):
         if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
             return self.session_class()
         return super().open_session(app, request)
+
+    def save_session(self, app: Flask, session: SecureCookieSession, response: Response) -> None:
+        if not session and not session.modified:
+            if session.accessed:
+                response.vary.add("Cookie")
+            return
+        super().save_session(app, session, response)

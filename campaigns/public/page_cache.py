@@ -12,7 +12,8 @@ from __future__ import annotations
 import time
 
 from flask import current_app, request, session
-from flask_babel import get_locale
+
+from campaigns import select_locale
 
 MAX_PAGES = 500
 
@@ -23,7 +24,9 @@ def key(referrer: str) -> tuple | None:
         return None
     if set(request.args) - {"source"} or session.get("_flashes"):
         return None
-    return (request.full_path, str(get_locale()), referrer)
+    # The language's code as the selector gives it: the same as str(get_locale()), without
+    # building a Babel locale for a view that renders nothing.
+    return (request.full_path, select_locale(), referrer)
 
 
 def get(page_key: tuple | None) -> str | None:

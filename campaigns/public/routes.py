@@ -409,6 +409,8 @@ def _outside_referrer() -> str:
     site that linked to it; on a POST, a partner's page embedding the form. Our own pages
     are no source. Browsers send only the origin across sites by default anyway."""
     host = referrer_host(request.referrer)
+    if not host:
+        return ""
     return "" if host == referrer_host(f"//{request.host.split(':')[0]}") else host
 
 

@@ -71,3 +71,17 @@ def test_a_login_lasts_only_as_long_as_its_session(app, client, login):
     assert names == {app.config["SESSION_COOKIE_NAME"]}
     assert client.get_cookie("remember_token") is None  # Flask-Login's default name
     assert client.get("/organize/local-8/").status_code == 200
+
+
+def test_organizer_posts_need_the_sessions_csrf_token(app, client, login, csrf):
+    """Every post outside the public action forms is checked against the session's token:
+    without it, 400 and nothing done; with it, the post goes through."""
+    with app.app_context():
+        make_user(make_organization(slug="local-9"), Role.organizer, email="lu@example.org")
+    login("lu@example.org")
+    refused = client.post("/organize/logout", data={})
+    assert refused.status_code == 400
+    assert client.get("/organize/local-9/").status_code == 200  # still logged in
+    token = csrf("/organize/local-9/")
+    assert client.post("/organize/logout", data={"csrf_token": token}).status_code == 302
+    assert client.get("/organize/local-9/").status_code == 302
