@@ -17,6 +17,7 @@ from flask import (
 from flask_babel import get_locale, gettext
 from wtforms.fields.choices import SelectChoice
 
+from campaigns import select_locale
 from campaigns.extensions import csrf
 from campaigns.models import ActionKind, StoryConsent, utcnow
 from campaigns.public import bp, form_tokens, page_cache
@@ -180,7 +181,8 @@ def take_action(ref, form: SignForm, render, thanks_endpoint: str, source: str |
         subscribe=form.subscribe.data,
         source=source,
         referrer=referrer_host(form.referrer.data) or _outside_referrer(),
-        locale=str(get_locale()),
+        # The selector's code, as str(get_locale()) gives it, without building a Babel locale.
+        locale=select_locale(),
         **_workplace(ref, form),
         # The peer, or with TRUSTED_PROXIES the client the proxy names (ProxyFix); a client's
         # own X-Forwarded-For is never read here.

@@ -3,6 +3,8 @@ for public forms (campaigns.public.form_tokens)."""
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from flask import current_app
 from itsdangerous import BadData, URLSafeTimedSerializer
 
@@ -21,7 +23,13 @@ class InvalidToken(Exception):
 
 def _serializer(purpose: str) -> URLSafeTimedSerializer:
     # One salt per purpose: an unsubscribe token can never be replayed as a confirmation.
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=purpose)
+    return _serializer_for(current_app.config["SECRET_KEY"], purpose)
+
+
+@lru_cache(maxsize=64)
+def _serializer_for(secret_key: str, purpose: str) -> URLSafeTimedSerializer:
+    """Made once per key and purpose: every signature's form token is read with one."""
+    return URLSafeTimedSerializer(secret_key, salt=purpose)
 
 
 def make(purpose: str, value: int) -> str:
