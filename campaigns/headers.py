@@ -128,7 +128,7 @@ def _harden(sender: Flask, response: Response, **_extra) -> None:
     if has_token or _holds_personal_data(req, endpoint, response):
         # Not on a shared computer's disk, not in a proxy's cache, not in the back button.
         headers["Cache-Control"] = "no-store"
-    elif endpoint in SHARED_RESPONSES and "Cookie" in response.vary:
+    elif endpoint in SHARED_RESPONSES and "Vary" in headers and "Cookie" in response.vary:
         response.vary.remove("Cookie")
 
 

@@ -250,7 +250,8 @@ def count_json(slug: str):
         "Cache-Control": f"public, max-age={current_app.config['COUNT_JSON_MAX_AGE']}",
         "ETag": f'W/"{count.etag}"',
     }
-    if request.if_none_match.contains_weak(count.etag):
+    # Parsed only when sent: most polls are a browser's first.
+    if "HTTP_IF_NONE_MATCH" in request.environ and request.if_none_match.contains_weak(count.etag):
         return Response(status=304, headers=headers)
     return Response(count.body, mimetype="application/json", headers=headers)
 
