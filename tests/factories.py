@@ -247,8 +247,9 @@ def from_new_address() -> dict:
 
 
 def make_partner(campaign: Campaign, organization: Organization | None = None, **overrides):
-    """`organization` (a new one by default) as a partner of `campaign`, sharing all opt-ins."""
-    from campaigns.models import CampaignPartner, SharingMode
+    """`organization` (a new one by default) as a partner of `campaign`, sharing all opt-ins,
+    having accepted (pass `accepted_at=None` for one that has not yet)."""
+    from campaigns.models import CampaignPartner, SharingMode, utcnow
 
     organization = organization or make_organization()
     values = {
@@ -257,6 +258,7 @@ def make_partner(campaign: Campaign, organization: Organization | None = None, *
         "sharing": SharingMode.all,
         "cap": None,
         "source": organization.slug,
+        "accepted_at": utcnow(),
     }
     values.update(overrides)
     partner = CampaignPartner(**values)

@@ -50,9 +50,19 @@ class CampaignPartner(db.Model):
     # What the partner's links and embeds carry as `?source=`, lower case.
     source: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A partnership is the partner's to accept: until then its box is on no form and nobody
+    # is shared with it, so no campaign can claim a co-sponsor, or send one people, unasked.
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    accepted_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
 
     campaign: Mapped[Campaign] = relationship()
     organization: Mapped[Organization] = relationship()
+
+    @property
+    def accepted(self) -> bool:
+        return self.accepted_at is not None
 
     def __repr__(self) -> str:
         return f"<CampaignPartner {self.campaign_id} {self.organization_id}>"

@@ -57,7 +57,11 @@ def add_partner(campaign_id: int):
         except partner_admin.PartnerError as exc:
             form.organization.errors.append(str(exc))
         else:
-            flash("Partner added. Send them their links below.", "success")
+            flash(
+                "Partner added. Its box appears on the forms once it accepts on its "
+                "Co-sponsored page.",
+                "success",
+            )
             return redirect(_partners_url(campaign))
     return _render(campaign, form, status=422)
 
@@ -112,9 +116,33 @@ def remove_partner(campaign_id: int, partner_id: int):
 @bp.get("/<org>/co-sponsored")
 @requires("view")
 def co_sponsored():
-    """Campaigns this organization co-sponsors, with its own figures only."""
+    """Campaigns this organization co-sponsors, with its own figures only, and the ones it
+    has been asked to co-sponsor."""
     return render_template(
         "organize/co_sponsored.html",
         items=partner_admin.co_sponsored(g.organization),
         script_url=partner_admin.script_url(),
+        can_answer=allowed(g.membership.role, "edit_campaigns"),
     )
+
+
+@bp.post("/<org>/co-sponsored/<int:partner_id>/accept")
+@requires("edit_campaigns")
+def accept_partnership(partner_id: int):
+    partner = partner_admin.invitation_of(g.organization, partner_id)
+    partner_admin.accept_partnership(partner, current_user)
+    flash(
+        f"Accepted. “{partner.campaign.title}” now offers people a place on your list.",
+        "success",
+    )
+    return redirect(url_for("organize.co_sponsored", org=g.organization.slug))
+
+
+@bp.post("/<org>/co-sponsored/<int:partner_id>/decline")
+@requires("edit_campaigns")
+def decline_partnership(partner_id: int):
+    partner = partner_admin.invitation_of(g.organization, partner_id)
+    title = partner.campaign.title
+    partner_admin.decline_partnership(partner, current_user)
+    flash(f"You no longer co-sponsor “{title}”.", "success")
+    return redirect(url_for("organize.co_sponsored", org=g.organization.slug))

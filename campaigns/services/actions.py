@@ -87,7 +87,10 @@ _ACTION_REF = (
         Campaign.status,
         Action.asks_workplace,
         Action.campaign_id,
-        exists().where(CampaignPartner.campaign_id == Action.campaign_id),
+        exists().where(
+            CampaignPartner.campaign_id == Action.campaign_id,
+            CampaignPartner.accepted_at.is_not(None),
+        ),
     )
     .join(Campaign, Campaign.id == Action.campaign_id)
     .where(Action.slug == bindparam("slug"))

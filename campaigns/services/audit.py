@@ -57,6 +57,8 @@ KINDS = {
     "partner_added": "Added a campaign partner",
     "partner_changed": "Changed a campaign partner's sharing",
     "partner_removed": "Removed a campaign partner",
+    "partner_accepted": "Accepted co-sponsoring a campaign",
+    "partner_declined": "Declined or left co-sponsoring a campaign",
 }
 LOGIN_KINDS = ("login", "login_failed", "login_locked")
 USER_AGENT_MAX = 200

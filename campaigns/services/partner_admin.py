@@ -23,6 +23,7 @@ from campaigns.models import (
     SharingMode,
     Submission,
     User,
+    utcnow,
 )
 from campaigns.services import audit, partners
 from campaigns.urls import external_url
@@ -194,7 +195,33 @@ def update_partner(
     partners.forget_offers(campaign.id)
 
 
-def remove_partner(partner: CampaignPartner, actor: User | None) -> int:
+def invitation_of(organization: Organization, partner_id: int) -> CampaignPartner:
+    """A partnership naming `organization` as the partner; 404 for anyone else's."""
+    partner = db.session.get(CampaignPartner, partner_id)
+    if partner is None or partner.organization_id != organization.id:
+        abort(404)
+    return partner
+
+
+def accept_partnership(partner: CampaignPartner, actor: User | None) -> None:
+    """The partner agrees: from now on the campaign's forms offer its box."""
+    if partner.accepted:
+        return
+    partner.accepted_at = utcnow()
+    partner.accepted_by_id = actor.id if actor is not None else None
+    _audit("partner_accepted", partner.campaign, partner, partner.organization, actor)
+    db.session.commit()
+    partners.forget_offers(partner.campaign_id)
+
+
+def decline_partnership(partner: CampaignPartner, actor: User | None) -> int:
+    """The partner says no, or no longer: as the host removing it (`remove_partner`)."""
+    return remove_partner(partner, actor, kind="partner_declined")
+
+
+def remove_partner(
+    partner: CampaignPartner, actor: User | None, kind: str = "partner_removed"
+) -> int:
     """Stop sharing with the partner: its pending opt-ins are withdrawn, and the people it
     already received stay on its own list. Returns how many pending were withdrawn."""
     campaign = partner.campaign
@@ -207,7 +234,7 @@ def remove_partner(partner: CampaignPartner, actor: User | None) -> int:
         )
         .values(state=OptInState.withdrawn)
     ).rowcount
-    _audit("partner_removed", campaign, partner, partner.organization, actor, withdrawn=withdrawn)
+    _audit(kind, campaign, partner, partner.organization, actor, withdrawn=withdrawn)
     db.session.delete(partner)
     db.session.commit()
     partners.forget_offers(campaign.id)
@@ -229,9 +256,12 @@ def _check_source(campaign: Campaign, source: str, exclude_id: int | None = None
 
 
 def _audit(kind, campaign, partner, organization, actor, **details) -> None:
+    # In the log of the organization whose member acted: the host's for its own changes, the
+    # partner's when it accepts or declines.
+    acting = organization if kind in ("partner_accepted", "partner_declined") else None
     audit.record(
         kind,
-        organization=campaign.organization,
+        organization=acting or campaign.organization,
         actor=actor,
         subject=f"{organization.name} on “{campaign.title}”",
         details={

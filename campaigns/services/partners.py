@@ -110,7 +110,8 @@ def _load_offers(campaign_id: int) -> CampaignOffers:
     rows = db.session.execute(
         select(CampaignPartner, Organization.name)
         .join(Organization, Organization.id == CampaignPartner.organization_id)
-        .where(CampaignPartner.campaign_id == campaign_id)
+        # Only partners that accepted: a form never names an organization that has not.
+        .where(CampaignPartner.campaign_id == campaign_id, CampaignPartner.accepted_at.is_not(None))
         .order_by(Organization.name, CampaignPartner.id)
     ).all()
     if not rows:
@@ -280,10 +281,13 @@ def share(opt_in_id: int) -> OptInState | None:
     if submission.fraudulent or submission.confirmed_at is None:
         db.session.rollback()
         return None  # never shared on an unconfirmed address or a disbelieved request
-    if partner is None or (
-        partner.sharing == SharingMode.proportional and opt_in.source != partner.source
+    if (
+        partner is None
+        or not partner.accepted
+        or (partner.sharing == SharingMode.proportional and opt_in.source != partner.source)
     ):
-        # Removed from the campaign, or its sharing no longer covers where this came from.
+        # Removed from the campaign (or never accepted), or its sharing no longer covers
+        # where this came from.
         return _decide(opt_in, OptInState.withdrawn)
     already = db.session.execute(
         select(OptIn.partner_supporter_id).where(

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from campaigns.extensions import db
 from campaigns.models import AuditEvent, CampaignPartner, Role, SharingMode
+from tests.conftest import CSRF_INPUT, VALUE, csrf_from
 from tests.factories import make_user
 from tests.partners.conftest import confirm, sign_form
 
@@ -31,7 +32,38 @@ def newcomer(app):
     from tests.factories import make_organization
 
     with app.app_context():
-        return make_organization(name="Tenants Together", slug="tenants").id
+        tenants = make_organization(name="Tenants Together", slug="tenants")
+        make_user(tenants, Role.owner, email="tenants@example.org")
+        make_user(tenants, Role.viewer, email="viewer@tenants.example")
+        return tenants.id
+
+
+COSPONSORED = "/organize/tenants/co-sponsored"
+
+
+def member(app, email: str):
+    """A browser of its own, logged in as `email`."""
+    browser = app.test_client()
+    token = csrf_from(browser.get("/organize/login").get_data(as_text=True))
+    data = {"email": email, "password": "correct horse battery", "csrf_token": token}
+    assert browser.post("/organize/login", data=data).status_code == 302
+    return browser
+
+
+def answer(browser, partner_id: int, verb: str, page: str = COSPONSORED):
+    """A member answers on a Co-sponsored page, with their session's token (read from a
+    page every member may open, since a stranger's 404 page holds none)."""
+    home = browser.get("/organize/account").get_data(as_text=True)
+    found = CSRF_INPUT.search(home)
+    token = VALUE.search(found.group(0)).group(1) if found else ""
+    return browser.post(f"{page}/{partner_id}/{verb}", data={"csrf_token": token})
+
+
+def partner_id_of(app, organization_id: int) -> int:
+    with app.app_context():
+        return db.session.scalars(
+            select(CampaignPartner.id).where(CampaignPartner.organization_id == organization_id)
+        ).one()
 
 
 def test_the_host_adds_a_partner_by_its_slug(app, client, login, csrf, coalition, newcomer):
@@ -52,15 +84,71 @@ def test_the_host_adds_a_partner_by_its_slug(app, client, login, csrf, coalition
         assert event.one().details["partner"] == "tenants"
     html = client.get(partners_url(coalition)).get_data(as_text=True)
     assert "Tenants Together" in html and "/a/heat-safety?source=tenants" in html
-    # The public form offers it at once to people its links bring.
-    page = client.get("/a/heat-safety?source=tenants").get_data(as_text=True)
-    assert "Also join Tenants Together" in page
+    assert 'data-state="waiting"' in html
+
+
+def test_a_partner_is_on_no_form_until_it_accepts(app, client, login, csrf, coalition, newcomer):
+    """Adding names nobody on a public form: the partner's own member accepts first (and it
+    is audited in the partner's log); from then on the form offers its box."""
+    login("host@example.org")
+    assert add(client, csrf, coalition, organization="tenants").status_code == 302
+    page = "/a/heat-safety?source=tenants"
+    assert "Also join Tenants Together" not in client.get(page).get_data(as_text=True)
+    partner_id = partner_id_of(app, newcomer)
+
+    tenants = member(app, "tenants@example.org")
+    asked = tenants.get(COSPONSORED).get_data(as_text=True)
+    assert 'data-state="asked"' in asked and "Heat safety at Acme" in asked
+    assert answer(tenants, partner_id, "accept").status_code == 302
+    assert 'data-state="asked"' not in tenants.get(COSPONSORED).get_data(as_text=True)
+    assert "Also join Tenants Together" in client.get(page).get_data(as_text=True)
+    with app.app_context():
+        event = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.kind == "partner_accepted")
+        ).one()
+        assert event.organization_id == newcomer
+
+
+def test_a_partner_declines_or_leaves_and_its_box_goes(
+    app, client, login, csrf, coalition, newcomer
+):
+    login("host@example.org")
+    add(client, csrf, coalition, organization="tenants")
+    partner_id = partner_id_of(app, newcomer)
+    tenants = member(app, "tenants@example.org")
+    answer(tenants, partner_id, "accept")
+    assert "Also join Tenants Together" in client.get("/a/heat-safety").get_data(as_text=True)
+    assert answer(tenants, partner_id, "decline").status_code == 302
+    assert "Also join Tenants Together" not in client.get("/a/heat-safety").get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(CampaignPartner, partner_id) is None
+        kinds = db.session.scalars(select(AuditEvent.kind)).all()
+        assert "partner_declined" in kinds
+
+
+def test_only_the_partners_own_editors_answer(app, client, login, csrf, coalition, newcomer):
+    """A viewer of the partner may not answer (403); another organization, the host
+    included, gets 404 for the partnership under its own address or the partner's."""
+    login("host@example.org")
+    add(client, csrf, coalition, organization="tenants")
+    partner_id = partner_id_of(app, newcomer)
+    host = member(app, "host@example.org")
+    for verb in ("accept", "decline"):
+        # The host, as a stranger to Tenants Together's pages, and under its own address.
+        assert answer(host, partner_id, verb).status_code == 404
+        own = "/organize/local-7/co-sponsored"
+        assert answer(host, partner_id, verb, page=own).status_code == 404
+    viewer = member(app, "viewer@tenants.example")
+    assert "Accept</button>" not in viewer.get(COSPONSORED).get_data(as_text=True)
+    assert answer(viewer, partner_id, "accept").status_code == 403
+    with app.app_context():
+        assert db.session.get(CampaignPartner, partner_id).accepted_at is None
 
 
 def test_a_campaign_without_partners_offers_one_as_soon_as_it_is_added(
     app, client, login, csrf, coalition, newcomer
 ):
-    """The process's cached reference said "no partners"; adding one clears it at once."""
+    """The process's cached reference said "no partners"; accepting clears it at once."""
     from campaigns.models import Organization
     from tests.factories import make_campaign, make_petition
 
@@ -73,6 +161,8 @@ def test_a_campaign_without_partners_offers_one_as_soon_as_it_is_added(
     url = PAGE.format(id=campaign_id)
     data = {"organization": "tenants", "sharing": "all", "csrf_token": csrf(url)}
     assert client.post(url, data=data).status_code == 302
+    tenants = member(app, "tenants@example.org")
+    assert answer(tenants, partner_id_of(app, newcomer), "accept").status_code == 302
     assert "Also join Tenants Together" in client.get(f"/a/{slug}").get_data(as_text=True)
 
 
@@ -156,6 +246,19 @@ MATRIX = [
     ("organize.edit_partner", "POST", PAGE + "/{partner}/edit", (422, 422, 403, 403)),
     ("organize.remove_partner", "POST", PAGE + "/{partner}/remove", (302, 302, 403, 403)),
     ("organize.co_sponsored", "GET", "/organize/local-7/co-sponsored", (200, 200, 200, 200)),
+    # The host's own members, under its own address: not a partnership of theirs.
+    (
+        "organize.accept_partnership",
+        "POST",
+        "/organize/local-7/co-sponsored/{partner}/accept",
+        (404, 404, 403, 403),
+    ),
+    (
+        "organize.decline_partnership",
+        "POST",
+        "/organize/local-7/co-sponsored/{partner}/decline",
+        (404, 404, 403, 403),
+    ),
 ]
 
 
@@ -197,7 +300,7 @@ def test_members_of_a_partner_get_404_on_the_hosts_partner_pages(app, client, lo
         partner_id = db.session.scalars(select(CampaignPartner.id)).first()
     login("food@example.org")
     token = _token(client)
-    for _, method, template, _ in MATRIX[:-1]:
+    for _, method, template, _ in MATRIX[:5]:
         url = template.format(id=coalition.campaign_id, partner=partner_id)
         response = (
             client.get(url) if method == "GET" else client.post(url, data={"csrf_token": token})
