@@ -53,9 +53,7 @@ class CampaignPartner(db.Model):
     # A partnership is the partner's to accept: until then its box is on no form and nobody
     # is shared with it, so no campaign can claim a co-sponsor, or send one people, unasked.
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    accepted_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL")
-    )
+    accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     campaign: Mapped[Campaign] = relationship()
     organization: Mapped[Organization] = relationship()
