@@ -303,7 +303,9 @@ def _submission_uuid():
 
 
 def _dialect() -> str:
-    return db.session.get_bind().dialect.name
+    # The engine's, not the session's: asking the session would make one for a request
+    # that, on PostgreSQL, never uses it.
+    return db.engine.dialect.name
 
 
 def _upsert_supporter(organization_id: int, signer: Signer, now) -> int:
