@@ -56,6 +56,20 @@ def email_field() -> EmailField:
     )
 
 
+def optional_name_field(label, max_length: int, autocomplete: str | None = None) -> StringField:
+    """An optional line of text that names something (a city, an employer): at most
+    `max_length` characters and no markup."""
+    return StringField(
+        label,
+        validators=[
+            Optional(),
+            Length(max=max_length, message=_l("Please use at most %(max)d characters.")),
+            no_markup,
+        ],
+        render_kw={"autocomplete": autocomplete} if autocomplete else None,
+    )
+
+
 class SignForm(FlaskForm):
     class Meta:
         # No session token: the action's form token is checked before the form is built
@@ -81,15 +95,7 @@ class SignForm(FlaskForm):
         ],
         render_kw={"autocomplete": "postal-code"},
     )
-    city = StringField(
-        _l("City (optional)"),
-        validators=[
-            Optional(),
-            Length(max=100, message=_l("Please use at most %(max)d characters.")),
-            no_markup,
-        ],
-        render_kw={"autocomplete": "address-level2"},
-    )
+    city = optional_name_field(_l("City (optional)"), 100, autocomplete="address-level2")
     comment = TextAreaField(
         _l("Why are you signing? (optional)"),
         validators=[
@@ -101,39 +107,10 @@ class SignForm(FlaskForm):
     subscribe = BooleanField(_l("Email me updates about this campaign"))
     # Where the person works, shown only when the action asks (Action.asks_workplace) and
     # always optional: naming an employer can be a risk a worker chooses to take or not.
-    employer = StringField(
-        _l("Employer (optional)"),
-        validators=[
-            Optional(),
-            Length(max=120, message=_l("Please use at most %(max)d characters.")),
-            no_markup,
-        ],
-        render_kw={"autocomplete": "organization"},
-    )
-    worksite = StringField(
-        _l("Worksite (optional)"),
-        validators=[
-            Optional(),
-            Length(max=120, message=_l("Please use at most %(max)d characters.")),
-            no_markup,
-        ],
-    )
-    department = StringField(
-        _l("Department (optional)"),
-        validators=[
-            Optional(),
-            Length(max=120, message=_l("Please use at most %(max)d characters.")),
-            no_markup,
-        ],
-    )
-    work_shift = StringField(
-        _l("Shift (optional)"),
-        validators=[
-            Optional(),
-            Length(max=60, message=_l("Please use at most %(max)d characters.")),
-            no_markup,
-        ],
-    )
+    employer = optional_name_field(_l("Employer (optional)"), 120, autocomplete="organization")
+    worksite = optional_name_field(_l("Worksite (optional)"), 120)
+    department = optional_name_field(_l("Department (optional)"), 120)
+    work_shift = optional_name_field(_l("Shift (optional)"), 60)
     # One box per coalition partner the form offers (services.partners); the template draws
     # them, and the service keeps only the ones it offered.
     partners = SelectMultipleField(coerce=int, choices=[], validate_choice=False)
