@@ -22,12 +22,15 @@ from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import Select, String, case, func, literal, select, update
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.sql import ColumnElement
 
 from campaigns.extensions import db
 from campaigns.models import (
     Export,
     ExportStatus,
+    OptIn,
+    OptInState,
     Organization,
     Submission,
     Supporter,
@@ -72,6 +75,7 @@ COLUMNS: dict[str, Column] = {
     "joined": Column("Joined (UTC)", typed=False),
     "actions": Column("Actions taken", typed=False),
     "tags": Column("Tags"),
+    "partners": Column("Opted in to partners"),
     "employer": Column("Employer"),
     "worksite": Column("Worksite"),
     "department": Column("Department"),
@@ -127,9 +131,33 @@ def _expression(key: str, dialect: str) -> ColumnElement:
             .scalar_subquery()
         )
         return neutralized(tags)
+    if key == "partners":
+        return neutralized(_partner_names(dialect))
     if key in WORKPLACE_COLUMNS:
         return neutralized(_latest_workplace(key))
     return neutralized(table[key])
+
+
+def _partner_names(dialect: str) -> ColumnElement:
+    """The coalition partners the person opted in to, on any action, by name in alphabetical
+    order; an opt-in withdrawn with its partner's removal is not one any more."""
+    chosen = (
+        select(OptIn.organization_id)
+        .where(OptIn.supporter_id == Supporter.__table__.c.id, OptIn.state != OptInState.withdrawn)
+        .correlate(Supporter.__table__)
+    )
+    partners = select(Organization.name).where(Organization.id.in_(chosen))
+    if dialect == "postgresql":
+        joined = select(
+            func.string_agg(
+                Organization.name, aggregate_order_by(literal(", ", String), Organization.name)
+            )
+        ).where(Organization.id.in_(chosen))
+    else:
+        # SQLite joins the rows in the order the subquery gives them.
+        ordered = partners.order_by(Organization.name).subquery()
+        joined = select(func.group_concat(ordered.c.name, ", "))
+    return func.coalesce(joined.correlate(Supporter.__table__).scalar_subquery(), "")
 
 
 def _latest_workplace(key: str) -> ColumnElement:

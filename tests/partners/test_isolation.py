@@ -67,9 +67,11 @@ def test_the_host_cannot_reach_the_partners_people(app, client, login, coalition
     assert client.get("/organize/fair-food/co-sponsored").status_code == 404
 
 
-def export_rows(client, csrf, run_jobs, org: str, query: str = "") -> list[list[str]]:
+def export_rows(
+    client, csrf, run_jobs, org: str, query: str = "", columns=("email",)
+) -> list[list[str]]:
     url = f"/organize/{org}/exports{query}"
-    resp = client.post(url, data={"columns": ["email"], "csrf_token": csrf(url)})
+    resp = client.post(url, data={"columns": list(columns), "csrf_token": csrf(url)})
     assert resp.status_code == 302
     run_jobs(["exports"])
     status = client.get(resp.headers["Location"] + "/status").json
@@ -105,6 +107,43 @@ def test_the_host_filters_and_exports_by_partner_opt_in(
     assert 'data-total="0"' in none.get_data(as_text=True)
     rows = export_rows(client, csrf, run_jobs, "local-7", f"?partner_id={coalition.food_id}")
     assert sorted(rows[1:]) == [["carla@example.org"], ["rosa@example.org"]]
+
+
+@pytest.mark.both_databases
+def test_the_hosts_export_names_the_partners_each_person_opted_in_to(
+    app, client, login, csrf, run_jobs, coalition, shared
+):
+    """A column of partner names, alphabetical, whatever the opt-in's state (Carla's is
+    pending); none for Ben; a partner's withdrawn opt-in is no longer named."""
+    riders_url = f"/a/{coalition.slug}?source=riders"
+    sign_form(
+        client,
+        coalition.slug,
+        source="riders",
+        partners=[coalition.riders_id, coalition.food_id],
+        email="dana@example.org",
+        first_name="Dana",
+    )
+    assert "Riders Union" in client.get(riders_url).get_data(as_text=True)
+    login("host@example.org")
+    rows = export_rows(client, csrf, run_jobs, "local-7", columns=("email", "partners"))
+    assert rows[0] == ["Email", "Opted in to partners"]
+    assert sorted(rows[1:]) == [
+        ["ben@example.org", ""],
+        ["carla@example.org", "Fair Food Coalition"],
+        ["dana@example.org", "Fair Food Coalition, Riders Union"],
+        ["rosa@example.org", "Fair Food Coalition"],
+    ]
+    with app.app_context():
+        from campaigns.models import CampaignPartner
+        from campaigns.services import partner_admin
+
+        riders = db.session.scalars(
+            db.select(CampaignPartner).filter_by(organization_id=coalition.riders_id)
+        ).one()
+        partner_admin.remove_partner(riders, None)
+    rows = export_rows(client, csrf, run_jobs, "local-7", columns=("email", "partners"))
+    assert ["dana@example.org", "Fair Food Coalition"] in rows
 
 
 def test_a_filter_naming_the_host_itself_finds_no_one_else(app, coalition, shared):
