@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def served_app() -> Flask:
-    """The app as a web server process holds it (`wsgi.py`, `campaigns run`, the benchmarks).
+    """The app as a web server process holds it (`wsgi.py`, `campaigns up`, the benchmarks).
 
     Everything loaded by then (Flask, SQLAlchemy, the models, the templates) lives as long as
     the process, so it is moved out of the garbage collector's sight: its full collections
@@ -116,7 +116,14 @@ def select_locale() -> str:
     chosen = session.get("locale")
     if chosen in languages:
         return chosen
-    return _best_language(request.headers.get("Accept-Language", ""), tuple(languages))
+    header = request.headers.get("Accept-Language", "")
+    if len(header) > MAX_KEPT_ACCEPT_LANGUAGE:
+        return _best_language.__wrapped__(header, tuple(languages))
+    return _best_language(header, tuple(languages))
+
+
+# Real browsers send a few dozen characters; longer headers are matched without being kept.
+MAX_KEPT_ACCEPT_LANGUAGE = 200
 
 
 @lru_cache(maxsize=1024)
@@ -126,9 +133,8 @@ def _best_language(accept_language: str, languages: tuple[str, ...]) -> str:
     from werkzeug.datastructures import LanguageAccept
     from werkzeug.http import parse_accept_header
 
-    return (
-        parse_accept_header(accept_language, LanguageAccept).best_match(languages) or (languages[0])
-    )
+    best = parse_accept_header(accept_language, LanguageAccept).best_match(languages)
+    return best or languages[0]
 
 
 def _register_blueprints(app: Flask) -> None:

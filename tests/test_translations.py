@@ -168,3 +168,21 @@ def test_page_renders_in_english_for_english_browsers(client):
     response = client.get("/unsubscribe/not-a-valid-token", headers={"Accept-Language": "en"})
     assert response.status_code == 404
     assert ENGLISH in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("es-MX,es;q=0.9,en;q=0.8", "es"),
+        ("en-US,en;q=0.9,es;q=0.8", "en"),
+        ("fr-FR,fr;q=0.9", "en"),  # nothing we speak: the first language
+        ("", "en"),
+        # Longer than what is kept per process: still matched.
+        ("x-" + "a" * 300 + ";q=0.1, es;q=0.5", "es"),
+    ],
+)
+def test_the_browsers_language_is_chosen_by_its_weights(app, header, expected):
+    from campaigns import select_locale
+
+    with app.test_request_context("/", headers={"Accept-Language": header}):
+        assert select_locale() == expected
