@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from campaigns.core.redirects import safe_next
 from campaigns.organize import bp, sessions
 from campaigns.organize.access import fresh_required, require_owner_two_factor
 from campaigns.organize.account_forms import CodeForm, EnrolForm, PasswordChangeForm, ReauthForm
@@ -171,7 +172,4 @@ def _account_page(password_form: PasswordChangeForm, status: int = 200):
 
 
 def _safe_next() -> str | None:
-    target = request.args.get("next", "")
-    if target.startswith("/") and not target.startswith("//"):
-        return target
-    return None
+    return safe_next(request.args.get("next"))

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required, logout_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
+from campaigns.core.redirects import safe_next
 from campaigns.extensions import db
 from campaigns.models import ActionKind, Campaign, MessageStatus, OutboxEmail
 from campaigns.organize import bp, sessions
@@ -434,7 +435,4 @@ def _can(permission: str) -> bool:
 
 
 def _safe_next() -> str | None:
-    target = request.args.get("next", "")
-    if target.startswith("/") and not target.startswith("//"):
-        return target
-    return None
+    return safe_next(request.args.get("next"))

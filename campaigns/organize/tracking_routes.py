@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import current_app, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from campaigns.core.redirects import safe_next
 from campaigns.extensions import db
 from campaigns.organize import bp
 from campaigns.organize.access import allowed, fresh_required, requires
@@ -197,10 +198,8 @@ def set_timezone():
         flash(f"Days now start at midnight in {form.timezone.data}.", "success")
     else:
         flash("Time zone not changed: pick one from the list.", "error")
-    target = request.form.get("next", "")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("organize.campaigns", org=g.organization.slug)
-    return redirect(target)
+    target = safe_next(request.form.get("next"))
+    return redirect(target or url_for("organize.campaigns", org=g.organization.slug))
 
 
 def _common() -> dict:

@@ -18,6 +18,7 @@ from flask_babel import get_locale, gettext
 from wtforms.fields.choices import SelectChoice
 
 from campaigns import select_locale
+from campaigns.core.redirects import safe_next
 from campaigns.extensions import csrf
 from campaigns.models import ActionKind, StoryConsent, utcnow
 from campaigns.public import bp, form_tokens, page_cache
@@ -355,11 +356,8 @@ def media(name: str):
 def set_language(code: str):
     if code in current_app.config["LANGUAGES"]:
         session["locale"] = code
-    target = request.args.get("next", "")
     # Only local paths: an open redirect here would lend our domain to phishing links.
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("public.index")
-    return redirect(target)
+    return redirect(safe_next(request.args.get("next")) or url_for("public.index"))
 
 
 def _letter_view(act, form) -> dict:

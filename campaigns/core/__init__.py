@@ -1,0 +1,1 @@
+"""Shared building blocks that every feature may use and that import no feature."""
