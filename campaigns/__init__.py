@@ -10,6 +10,7 @@ from flask import Flask, render_template, request, session
 
 from campaigns import config as config_module
 from campaigns import headers
+from campaigns.core import body_limits
 from campaigns.session_cookies import CookieSessions
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,6 +50,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.jinja_env.add_extension("jinja2.ext.do")
     app.session_interface = CookieSessions()
     _init_extensions(app)
+    body_limits.init_app(app)
     headers.init_app(app)
     _register_blueprints(app)
     _register_error_pages(app)
@@ -166,7 +168,7 @@ def _register_error_pages(app: Flask) -> None:
 
         return handler
 
-    for status in (400, 403, 404, 405, 410, 500):
+    for status in (400, 403, 404, 405, 410, 413, 500):
         app.register_error_handler(status, page(status))
 
     @app.errorhandler(CSRFError)

@@ -80,6 +80,11 @@ def from_environment_without_key(instance_path: str) -> dict:
         "SENDGRID_WEBHOOK_PUBLIC_KEY": os.environ.get("SENDGRID_WEBHOOK_PUBLIC_KEY", "").strip(),
         # Seconds a signed event post stays acceptable; older ones may be captured replays.
         "SENDGRID_WEBHOOK_MAX_AGE": _int("SENDGRID_WEBHOOK_MAX_AGE", 600),
+        # Seconds to wait for SendGrid's answer to one send.
+        "SENDGRID_TIMEOUT": _int("SENDGRID_TIMEOUT", 15),
+        # Minutes a letter whose send timed out waits for SendGrid's events to say whether it
+        # went out before it is marked failed, for the organizer to send again.
+        "UNKNOWN_OUTCOME_GRACE_MINUTES": _int("UNKNOWN_OUTCOME_GRACE_MINUTES", 30),
         "SMTP_HOST": os.environ.get("SMTP_HOST", "localhost"),
         "SMTP_PORT": _int("SMTP_PORT", 25),
         "SMTP_USERNAME": os.environ.get("SMTP_USERNAME", ""),
@@ -161,6 +166,14 @@ def from_environment_without_key(instance_path: str) -> dict:
         # Allow http://localhost endpoints (development and tests only).
         "WEBHOOK_ALLOW_HTTP_LOCALHOST": _bool("WEBHOOK_ALLOW_HTTP_LOCALHOST", False),
         # --- end of the API ---
+        # --- Request sizes (docs/security.md, "Request sizes") ---
+        # Bytes any request body may hold; larger ones are refused (413) before being read.
+        "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 2 * 1024 * 1024),
+        # Bytes a signed-in staff member's file upload under /organize may hold.
+        "UPLOAD_MAX_CONTENT_LENGTH": _int("UPLOAD_MAX_CONTENT_LENGTH", 64 * 1024 * 1024),
+        # Bytes one POST of SendGrid events may hold (SendGrid batches them well below this).
+        "SENDGRID_WEBHOOK_MAX_BYTES": _int("SENDGRID_WEBHOOK_MAX_BYTES", 8 * 1024 * 1024),
+        # --- end of request sizes ---
         # Web requests time out long before this; it bounds a job that hangs on a provider.
         "JOB_TIMEOUT": _int("JOB_TIMEOUT", 120),
         # --- Campaign tracking (docs/tracking.md) ---

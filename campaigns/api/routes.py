@@ -83,6 +83,8 @@ def verify(body: bytes, signature: str | None, timestamp: str | None, *, now: fl
 @bp.post("/hooks/sendgrid/events")
 @csrf.exempt
 def sendgrid_events():
+    # Read no more than a batch can hold: a larger body is a 413 before it is read.
+    request.max_content_length = current_app.config["SENDGRID_WEBHOOK_MAX_BYTES"]
     body = request.get_data(cache=False)
     try:
         verify(

@@ -3,6 +3,8 @@
 Every message is in exactly one state. A batch is claimed (`queued -> sending`, one atomic
 UPDATE that only matches rows still queued) right before its API call, so two workers never
 send the same message, and a message is `sending` only while its request is in flight.
+A request that goes out and is never answered leaves its messages `unknown`: they are not
+sent again blindly but wait for the provider's events (docs/queue.md, "Unknown outcomes").
 """
 
 from __future__ import annotations
@@ -227,6 +229,8 @@ def _deliver_batch(ids: list[int]) -> dict[str, int]:
     ]
     try:
         provider_ids = mail.send_batch(emails)
+    except mail.UnknownOutcomeMailError as exc:
+        return _await_events(messages, str(exc))
     except mail.TemporaryMailError as exc:
         return _retry_later(messages, str(exc), exc.retry_after)
     except mail.PermanentMailError as exc:
@@ -271,6 +275,19 @@ def _release(messages: list[Message]) -> None:
         message.status = MessageStatus.queued
         message.attempts -= 1
     db.session.commit()
+
+
+def _await_events(messages: list[Message], reason: str) -> dict[str, int]:
+    """The provider may have taken these: sending them again could deliver them twice. They
+    wait, `unknown`, for its events (which carry each letter's id) to say what happened."""
+    now = utcnow()
+    for message in messages:
+        message.status = MessageStatus.unknown
+        message.last_error = f"{reason}; waiting for SendGrid to report whether it went out"[:1000]
+        message.updated_at = now
+    db.session.commit()
+    log.warning("%d letters in an unanswered call: %s", len(messages), reason)
+    return {"unknown": len(messages)}
 
 
 def _fail(messages: list[Message], reason: str) -> dict[str, int]:
@@ -373,4 +390,27 @@ def sweep_messages() -> dict[str, int]:
     ids = sorted(set(stranded) | set(overdue))
     if ids:
         queue_delivery(ids)
-    return {"stranded": len(stranded), "overdue": len(overdue)}
+    return {"stranded": len(stranded), "overdue": len(overdue), "unanswered": _fail_unanswered(now)}
+
+
+def _fail_unanswered(now) -> int:
+    """Letters whose send timed out and of which the provider has said nothing since: failed,
+    with the reason, so the organizer decides whether to send them again."""
+    grace = current_app.config["UNKNOWN_OUTCOME_GRACE_MINUTES"]
+    unanswered = db.session.execute(
+        update(Message)
+        .where(
+            Message.status == MessageStatus.unknown,
+            Message.claimed_at < now - timedelta(minutes=grace),
+        )
+        .values(
+            status=MessageStatus.failed,
+            updated_at=now,
+            last_error=(
+                f"SendGrid did not answer and reported nothing within {grace} minutes: it may "
+                "not have gone out. 'Retry failed' sends it again."
+            ),
+        )
+    ).rowcount
+    db.session.commit()
+    return unanswered

@@ -2,7 +2,8 @@
 
 The backend is chosen by `MAIL_BACKEND`: `outbox` (default; keeps mail in the database for
 people to read), `sendgrid` (production), `smtp`. Backends raise `TemporaryMailError` for what
-is worth retrying (429, 5xx, timeouts) and `PermanentMailError` for what is not.
+is worth retrying (429, 5xx, an unreachable server) and `PermanentMailError` for what is not.
+A request that was sent but never answered raises `UnknownOutcomeMailError`.
 """
 
 from __future__ import annotations
@@ -52,6 +53,15 @@ class TemporaryMailError(MailError):
     def __init__(self, reason: str, retry_after: float | None = None):
         super().__init__(reason)
         self.retry_after = retry_after
+
+
+class UnknownOutcomeMailError(TemporaryMailError):
+    """The request reached the provider but no answer came back (it timed out, or the
+    connection dropped mid-reply): the mail may or may not be on its way.
+
+    A subclass of TemporaryMailError, so mail to supporters is tried again as before; a
+    letter to a target is not (jobs/letters.py waits for the provider's events instead).
+    """
 
 
 class PermanentMailError(MailError):

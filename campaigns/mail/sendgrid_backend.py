@@ -30,10 +30,13 @@ from sendgrid.helpers.mail import (
     To,
 )
 
-from campaigns.mail import EmailMessage, PermanentMailError, TemporaryMailError, sender
-
-# Seconds; without it the client waits on a stuck connection forever.
-TIMEOUT = 15
+from campaigns.mail import (
+    EmailMessage,
+    PermanentMailError,
+    TemporaryMailError,
+    UnknownOutcomeMailError,
+    sender,
+)
 
 
 def _client() -> SendGridAPIClient:
@@ -41,7 +44,8 @@ def _client() -> SendGridAPIClient:
     if not key:
         raise PermanentMailError("SENDGRID_API_KEY is not set")
     client = SendGridAPIClient(api_key=key, host=current_app.config["SENDGRID_API_HOST"])
-    client.client.timeout = TIMEOUT
+    # Without a timeout the client waits on a stuck connection forever.
+    client.client.timeout = current_app.config["SENDGRID_TIMEOUT"]
     return client
 
 
@@ -146,7 +150,11 @@ def _post(mail: Mail) -> str:
         if status == 429 or status >= 500:
             raise TemporaryMailError(reason, _retry_after(exc.headers)) from exc
         raise PermanentMailError(reason) from exc
-    except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
+    except urllib.error.URLError as exc:
+        # urllib wraps what fails before the request is out (refused, a connect timeout).
         raise TemporaryMailError(f"SendGrid unreachable: {exc}") from exc
+    except (TimeoutError, ConnectionError) as exc:
+        # The request went out and no answer came back: SendGrid may have accepted it.
+        raise UnknownOutcomeMailError(f"SendGrid did not answer: {exc or 'timed out'}") from exc
     message_id = response.headers.get("X-Message-Id") if response.headers else None
     return message_id or ""

@@ -21,6 +21,10 @@ class MessageStatus(enum.StrEnum):
     queued = "queued"
     # Claimed by one worker, which is calling the provider right now.
     sending = "sending"
+    # Its call to the provider went out and was never answered (a timeout): it may have been
+    # accepted. Never sent again blindly: the provider's events move it on, or after
+    # UNKNOWN_OUTCOME_GRACE_MINUTES without one it is failed, for the organizer to resend.
+    unknown = "unknown"
     # Over the target's hourly cap, waiting for the daily digest to that target.
     bundled = "bundled"
     sent = "sent"

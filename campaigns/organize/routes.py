@@ -265,6 +265,8 @@ def delivery(action_id: int):
         report=letter_admin.delivery_report(action),
         statuses=[s.value for s in MessageStatus],
         can_edit=_can("edit_campaigns"),
+        # Viewers see counts, never people: held letters carry their writers' names.
+        can_see_people=_can("read_supporters"),
     )
 
 

@@ -45,6 +45,8 @@ PROVIDER = "sendgrid"
 
 # The status each event moves a message to; events not listed change nothing.
 TRANSITIONS = {
+    # Accepted by SendGrid: settles a letter whose send timed out (MessageStatus.unknown).
+    "processed": MessageStatus.sent,
     "delivered": MessageStatus.delivered,
     "bounce": MessageStatus.bounced,
     "dropped": MessageStatus.dropped,
@@ -52,6 +54,7 @@ TRANSITIONS = {
 
 # Only messages in one of these states move, and only to a higher rank.
 RANK = {
+    MessageStatus.unknown: -1,
     MessageStatus.sending: 0,
     MessageStatus.sent: 0,
     MessageStatus.delivered: 1,
@@ -195,6 +198,9 @@ def _move(message: Message, status: MessageStatus, reason: str) -> bool:
     """Move `message` to `status` if that is forward; one conditional UPDATE, so concurrent
     events and workers cannot interleave a backwards step."""
     values: dict = {"status": status, "updated_at": utcnow()}
+    if status == MessageStatus.sent:
+        values["sent_at"] = values["updated_at"]
+        values["last_error"] = None
     if status in (MessageStatus.bounced, MessageStatus.dropped):
         values["last_error"] = (reason or status.value)[:1000]
     moved = db.session.execute(
