@@ -48,14 +48,22 @@ def valid(
         return False
 
 
-def cross_site() -> bool:
-    """Whether the browser says this request was made by a page of another origin."""
+def cross_site(opaque_allowed: bool = False) -> bool:
+    """Whether the browser says this request was made by a page of another origin.
+
+    `Origin: null` is an opaque origin: a sandboxed frame, a `data:` page, a file opened
+    locally. Any site can produce one, so it is refused, except where `opaque_allowed`:
+    the embed form, which a host page may put in a sandboxed frame and whose embed token
+    already says it was rendered by us for that action.
+    """
     fetched_from = request.headers.get("Sec-Fetch-Site")
     if fetched_from is not None:
         return fetched_from not in _OWN_FETCHES
     # Browsers without Fetch Metadata still send Origin with a form post. Only the host is
     # compared: behind a proxy that terminates TLS the app may see http for an https page.
     origin = request.headers.get("Origin")
-    if origin is None or origin == "null":
+    if origin is None:
         return False
+    if origin == "null":
+        return not opaque_allowed
     return urlsplit(origin).netloc.lower() != request.host.lower()

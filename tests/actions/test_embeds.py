@@ -162,3 +162,23 @@ def test_organizer_sees_the_embed_code(app, client, login):
     html = client.get(url).get_data(as_text=True)
     assert f"/embed/a/{slug}?source=ally" in html
     assert "/static/js/embed.js" in html and "campaigns-embed" in html
+
+
+def test_an_embed_in_a_sandboxed_frame_signs_with_its_token(app):
+    """A host page may sandbox the frame, so its posts come from an opaque origin
+    (`Origin: null`); the embed token, made for this action by us, still lets them sign."""
+    with app.app_context():
+        slug = make_petition().slug
+    client = app.test_client(use_cookies=False)
+    _, token = embed_form(client, slug)
+    address = from_new_address()
+    address["headers"] = {"Origin": "null"}
+    resp = client.post(f"/embed/a/{slug}", data=signer_form() | {"embed_token": token}, **address)
+    assert resp.status_code == 302
+    cross = client.post(
+        f"/embed/a/{slug}",
+        data=signer_form(email="other@example.org") | {"embed_token": token},
+        headers={"Origin": "https://evil.example"},
+        **from_new_address(),
+    )
+    assert cross.status_code == 403

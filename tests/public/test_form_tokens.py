@@ -52,6 +52,8 @@ def test_a_visitor_without_any_cookie_signs(app, slugs):
         # A browser without Fetch Metadata: its Origin decides.
         ({"Origin": "http://localhost"}, 302),
         ({"Origin": "https://evil.example"}, 403),
+        # An opaque origin (a sandboxed frame or data: page anywhere) is nobody's own.
+        ({"Origin": "null"}, 403),
         # Fetch Metadata wins over an Origin that would pass.
         ({"Sec-Fetch-Site": "cross-site", "Origin": "http://localhost"}, 403),
     ],
