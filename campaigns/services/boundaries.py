@@ -119,6 +119,9 @@ def parse(data: bytes, key: str | None = None) -> tuple[list[Feature], str, int]
         ) from exc
     except ValueError as exc:
         raise BoundaryErrors([f"not JSON: {exc}"]) from exc
+    except RecursionError:
+        # GeoJSON nests five levels at most (a MultiPolygon's positions); this is far deeper.
+        raise BoundaryErrors(["not GeoJSON: its lists are nested far too deeply"]) from None
 
     kind = document.get("type") if isinstance(document, dict) else None
     if kind != "FeatureCollection":

@@ -248,3 +248,8 @@ def test_errors_stop_at_fifty():
         boundaries.read(data)
     assert len(caught.value.errors) == 50 and caught.value.truncated
     assert "only the first 50" in str(caught.value)
+
+
+def test_nesting_past_the_parser_is_refused_with_a_reason():
+    deep = b'{"type": "FeatureCollection", "features": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    assert errors_of(deep) == ["not GeoJSON: its lists are nested far too deeply"]

@@ -9,13 +9,14 @@ jumping to page N, or following `prev`) still works, by OFFSET.
 from __future__ import annotations
 
 import base64
-import binascii
+import hashlib
 import json
 import math
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from cryptography.fernet import Fernet, InvalidToken
 from flask import Response, current_app, g, request, url_for
 from sqlalchemy import bindparam, func, select
 
@@ -78,11 +79,36 @@ def identifier(uuid: str) -> list[str]:
     return [f"campaigns:{uuid}"]
 
 
+# OSDI bodies nest four or five levels; far deeper is an attack on the parser or our walk.
+MAX_JSON_DEPTH = 32
+
+
 def json_body() -> dict:
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:
+        raise ApiError(400, f"the body nests deeper than {MAX_JSON_DEPTH} levels") from None
     if not isinstance(data, dict):
         raise ApiError(400, "the body must be a JSON object")
+    _check_values(data)
     return data
+
+
+def _check_values(data: dict) -> None:
+    """Refuse bodies nested deeper than MAX_JSON_DEPTH and text holding a NUL character
+    (which PostgreSQL cannot store). Walked with a stack, not by recursion."""
+    stack: list[tuple[object, int]] = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise ApiError(400, f"the body nests deeper than {MAX_JSON_DEPTH} levels")
+        if isinstance(value, dict):
+            stack.extend((key, depth) for key in value)
+            stack.extend((item, depth + 1) for item in value.values())
+        elif isinstance(value, list):
+            stack.extend((item, depth + 1) for item in value)
+        elif isinstance(value, str) and "\x00" in value:
+            raise ApiError(400, "text in the body may not contain a NUL character")
 
 
 # --- filter=modified_date gt '2014-03-25' -------------------------------------------------
@@ -119,9 +145,12 @@ def parse_filter(text: str | None, modified_column) -> list:
 def parse_moment(value: str) -> datetime:
     try:
         moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        # In UTC, as the database compares: year 1 or 9999 with an offset leaves the range.
+        return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
     except ValueError:
         raise ApiError(400, f"{value!r} is not a date (YYYY-MM-DD or ISO 8601)") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    except OverflowError:
+        raise ApiError(400, f"{value!r} is outside the dates this API can compare") from None
 
 
 # --- pagination ---------------------------------------------------------------------------
@@ -154,18 +183,32 @@ def _int_arg(name: str, default: int, low: int, high: int | None = None) -> int:
     return value
 
 
+# Row ids are integer columns; nothing larger can be a row of ours.
+MAX_ROW_ID = 2**31 - 1
+
+
+def _cursor_key() -> Fernet:
+    """Cursors are encrypted and authenticated: the API never shows a primary key, and a
+    cursor it did not make is refused. The key is derived from SECRET_KEY."""
+    secret = current_app.config["SECRET_KEY"].encode()
+    digest = hashlib.sha256(b"api-cursor\x00" + secret).digest()
+    return Fernet(base64.urlsafe_b64encode(digest))
+
+
 def _encode_cursor(last_id: int, page: int, total: int) -> str:
     raw = json.dumps([last_id, page, total], separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return _cursor_key().encrypt(raw).decode("ascii").rstrip("=")
 
 
 def _decode_cursor(cursor: str) -> tuple[int, int, int]:
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        raw = _cursor_key().decrypt((cursor + "=" * (-len(cursor) % 4)).encode("ascii"))
         last_id, page, total = json.loads(raw)
         if not all(isinstance(v, int) and v >= 0 for v in (last_id, page, total)) or page < 1:
             raise ValueError
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        if last_id > MAX_ROW_ID:
+            raise ValueError
+    except (ValueError, TypeError, InvalidToken, UnicodeError):
         raise ApiError(400, "after is not a cursor from a next link") from None
     return last_id, page, total
 
