@@ -19,6 +19,7 @@ from redis.client import Pipeline
 from redis.exceptions import RedisError
 from sqlalchemy import select
 
+from campaigns.core.domains import registrable_domain
 from campaigns.extensions import db, queues
 from campaigns.models import ListEntry, ListKind, ListName, RateLimit
 from campaigns.services.emails import canonical_email
@@ -224,6 +225,9 @@ def check(
     windows = []  # (reason, key, limit, seconds)
     found = policy(organization_id)
     domain = email_domain(email)
+    # Limits and trends count the registrable domain: whoever owns evil.example owns every
+    # name under it. Blocks and the disposable list match `domain` and the domains above it.
+    counted_domain = registrable_domain(domain)
     address = limit_address(ip) if ip else None
     hashed = ip_hash(address) if address else None
     if is_disposable(domain, found):
@@ -243,7 +247,7 @@ def check(
         network_ip in n for n in found.allowed_networks if n.version == network_ip.version
     )
     if ip_blocked or matches_domain(domain, found.blocked_domains):
-        return verdict(True, BLOCKED, hashed, domain, False)
+        return verdict(True, BLOCKED, hashed, counted_domain, False)
 
     limits = found.limits
     if hashed and not ip_allowed:
@@ -258,13 +262,12 @@ def check(
         domain, found.allowed_list_domains
     )
     if not domain_skipped and limits.domain_limit and limits.domain_seconds:
-        windows.append(
-            (RATE_LIMIT_DOMAIN, f"domain:{domain}", limits.domain_limit, limits.domain_seconds)
-        )
+        counted = f"domain:{counted_domain}"
+        windows.append((RATE_LIMIT_DOMAIN, counted, limits.domain_limit, limits.domain_seconds))
     if count_hourly and hashed and not ip_allowed:
         windows.append((None, f"hour:{hashed[:32]}", 0, 3600))
     if not windows:
-        return verdict(False, None, hashed, domain, ip_allowed)
+        return verdict(False, None, hashed, counted_domain, ip_allowed)
 
     epoch = int(now.timestamp())
     try:
@@ -279,7 +282,7 @@ def check(
         replies = pipe.execute()
     except RedisError:
         log.exception("rate limits not checked: Redis unavailable; signature accepted")
-        return Verdict(False, None, hashed, domain, ip_allowed, queued=None)
+        return Verdict(False, None, hashed, counted_domain, ip_allowed, queued=None)
     queued, results = tuple(replies[:ahead]), replies[ahead:]
     reason, hourly = None, 0
     for (why, _, limit, _), count in zip(windows, results[::2], strict=True):
@@ -287,4 +290,6 @@ def check(
             hourly = count
         elif reason is None and count > limit:
             reason = why
-    return Verdict(reason is not None, reason, hashed, domain, ip_allowed, hourly, queued)
+    return Verdict(
+        reason is not None, reason, hashed, counted_domain, ip_allowed, hourly, queued
+    )

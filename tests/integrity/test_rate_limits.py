@@ -156,3 +156,23 @@ def test_windows_of_the_same_length_count_apart(ctx):
         sustained_seconds=60,
     )
     assert [sign_at(petition, i).fraudulent for i in range(3)] == [False, False, True]
+
+
+def test_subdomains_share_their_registrable_domains_limit(ctx):
+    """Sixty signers at sixty names under one domain, from sixty addresses, are one sender;
+    two companies under the public suffix co.uk are two."""
+    petition = make_petition()
+    set_limits(petition.campaign.organization_id, domain_limit=5)
+    spread = [
+        sign_at(petition, i, ip=f"198.51.{i // 250}.{i % 250 + 1}", email=f"p{i}@s{i}.evil.example")
+        for i in range(60)
+    ]
+    assert [s.fraudulent for s in spread] == [False] * 5 + [True] * 55
+    assert {s.email_domain for s in spread} == {"evil.example"}
+    assert spread[-1].fraud_reason == "rate_limit_domain"
+    apart = [
+        sign_at(petition, 100 + i, ip=f"192.0.2.{i + 1}", email=f"x@mail.firm{i}.co.uk")
+        for i in range(6)
+    ]
+    assert not any(s.fraudulent for s in apart)
+    assert apart[0].email_domain == "firm0.co.uk"

@@ -211,3 +211,22 @@ def test_address_hashes_are_forgotten_after_the_retention(ctx, run_jobs):
     db.session.expire_all()
     assert db.session.get(Submission, old).ip_hash is None
     assert db.session.get(Submission, new).ip_hash is not None
+
+
+def test_domain_trends_gather_subdomains(ctx):
+    """Signers spread over names under one domain trend as that one domain."""
+    now = utcnow()
+    petition = make_petition()
+    set_limits(
+        petition.campaign.organization_id,
+        burst_limit=0,
+        sustained_limit=0,
+        trending_ip_per_hour=0,
+        trending_domain_per_hour=2,
+        domain_limit=0,
+    )
+    for i in range(3):
+        sign(petition, signer(ip=f"198.51.100.{i}", email=f"b@s{i}.bots.example"), now=now)
+    assert review.flag_trends(now) == 1
+    trend = db.session.scalars(select(Trend)).one()
+    assert (trend.kind, trend.value, trend.count) == ("domain", "bots.example", 3)
