@@ -290,6 +290,4 @@ def check(
             hourly = count
         elif reason is None and count > limit:
             reason = why
-    return Verdict(
-        reason is not None, reason, hashed, counted_domain, ip_allowed, hourly, queued
-    )
+    return Verdict(reason is not None, reason, hashed, counted_domain, ip_allowed, hourly, queued)

@@ -92,9 +92,8 @@ def test_trend_flagged_invalidated_and_restored_with_exact_counts(ctx):
     assert kinds.count("signatures_restored") == 2
 
 
-def test_domain_trends_skip_webmail(ctx):
-    now = utcnow()
-    petition = make_petition()
+def trend_by_domain_only(petition) -> None:
+    """More than two signatures an hour from one domain trend; nothing else limits."""
     set_limits(
         petition.campaign.organization_id,
         burst_limit=0,
@@ -103,6 +102,12 @@ def test_domain_trends_skip_webmail(ctx):
         trending_domain_per_hour=2,
         domain_limit=0,
     )
+
+
+def test_domain_trends_skip_webmail(ctx):
+    now = utcnow()
+    petition = make_petition()
+    trend_by_domain_only(petition)
     for i in range(3):
         sign(petition, signer(ip=f"198.51.100.{i}", email=f"a{i}@gmail.com"), now=now)
         sign(petition, signer(ip=f"198.51.100.{i}", email=f"b{i}@bots.example"), now=now)
@@ -217,14 +222,7 @@ def test_domain_trends_gather_subdomains(ctx):
     """Signers spread over names under one domain trend as that one domain."""
     now = utcnow()
     petition = make_petition()
-    set_limits(
-        petition.campaign.organization_id,
-        burst_limit=0,
-        sustained_limit=0,
-        trending_ip_per_hour=0,
-        trending_domain_per_hour=2,
-        domain_limit=0,
-    )
+    trend_by_domain_only(petition)
     for i in range(3):
         sign(petition, signer(ip=f"198.51.100.{i}", email=f"b@s{i}.bots.example"), now=now)
     assert review.flag_trends(now) == 1

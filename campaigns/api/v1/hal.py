@@ -15,10 +15,12 @@ import math
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet, InvalidToken
-from flask import Response, current_app, g, request, url_for
+from flask import Response, current_app, g, request
 from sqlalchemy import bindparam, func, select
+from werkzeug.routing import MapAdapter
 
 from campaigns.extensions import db
 from campaigns.services import reads
@@ -55,15 +57,34 @@ def error_response(status: int, message: str) -> Response:
 
 
 def link(endpoint: str, **values) -> dict:
-    return {"href": url_for(endpoint, _external=True, **values)}
+    return {"href": _public_adapter().build(endpoint, values, force_external=True)}
+
+
+def _public_adapter() -> MapAdapter:
+    """URLs built on PUBLIC_URL, never on the request's Host header: a forged Host must not
+    put another site's address into links that a cache in front of the API may keep."""
+    adapter = g.get("api_adapter")
+    if adapter is None:
+        base = urlsplit(current_app.config["PUBLIC_URL"])
+        adapter = g.api_adapter = current_app.url_map.bind(
+            base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "https"
+        )
+    return adapter
+
+
+def _public_request_url() -> str:
+    """This request's URL, on PUBLIC_URL's scheme, host and path."""
+    root = current_app.config["PUBLIC_URL"].rstrip("/")
+    query = request.query_string.decode("latin-1")
+    return f"{root}{request.path}" + (f"?{query}" if query else "")
 
 
 def base_url() -> str:
-    """The API's absolute root for this request, built once: items of a page link to
-    themselves by formatting onto it, which costs far less than url_for per row."""
+    """The API's absolute root, built once per request: items of a page link to themselves
+    by formatting onto it, which costs far less than building a URL per row."""
     base = g.get("api_base")
     if base is None:
-        base = g.api_base = url_for("api_v1.entry_point", _external=True).rstrip("/")
+        base = g.api_base = link("api_v1.entry_point")["href"].rstrip("/")
     return base
 
 
@@ -287,7 +308,7 @@ def collection(page: Page, rel: str, endpoint: str, items: list[dict], **values)
     if request.args.get("filter"):
         common["filter"] = request.args["filter"]
     links = {
-        "self": {"href": request.url},
+        "self": {"href": _public_request_url()},
         rel: [{"href": item["_links"]["self"]["href"]} for item in items],
         "curies": CURIES,
     }
