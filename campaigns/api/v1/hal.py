@@ -15,7 +15,6 @@ import math
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet, InvalidToken
 from flask import Response, current_app, g, request
@@ -24,6 +23,7 @@ from werkzeug.routing import MapAdapter
 
 from campaigns.extensions import db
 from campaigns.services import reads
+from campaigns.urls import public_adapter
 
 HAL = "application/hal+json"
 DEFAULT_PER_PAGE = 25
@@ -61,14 +61,12 @@ def link(endpoint: str, **values) -> dict:
 
 
 def _public_adapter() -> MapAdapter:
-    """URLs built on PUBLIC_URL, never on the request's Host header: a forged Host must not
-    put another site's address into links that a cache in front of the API may keep."""
+    """Links go on PUBLIC_URL, never on the request's Host header: a forged Host must not put
+    another site's address into responses a cache in front of the API may keep. Bound once
+    per request."""
     adapter = g.get("api_adapter")
     if adapter is None:
-        base = urlsplit(current_app.config["PUBLIC_URL"])
-        adapter = g.api_adapter = current_app.url_map.bind(
-            base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "https"
-        )
+        adapter = g.api_adapter = public_adapter()
     return adapter
 
 
