@@ -361,9 +361,9 @@ class Scenario:
         the target count. Returns the number of supporters."""
         from sqlalchemy import insert
 
+        from campaigns.core.addresses import canonical_email
         from campaigns.extensions import db
         from campaigns.models import Message, MessageStatus, Submission, Supporter, utcnow
-        from campaigns.services.emails import canonical_email
         from campaigns.services.letters import merge, sender_name
         from campaigns.services.signing import Signer
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from campaigns.services import audit
+from campaigns.core import audit
 
 log = logging.getLogger(__name__)
 

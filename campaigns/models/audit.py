@@ -15,7 +15,7 @@ class AuditEvent(db.Model):
 
     `subject` names what was acted on in words for the audit page (a staff member, an
     invitation); it never holds a supporter's personal data. Addresses are kept as keyed
-    hashes only (campaigns.services.ip).
+    hashes only (campaigns.core.ip).
     """
 
     __tablename__ = "audit_events"

@@ -15,7 +15,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
 
-from campaigns.services.slugs import SLUG
+from campaigns.core.slugs import SLUG
 
 SLUG_RULE = Regexp(SLUG, message="Use lower-case letters, digits and single hyphens.")
 

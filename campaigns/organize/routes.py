@@ -8,6 +8,7 @@ from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from campaigns.core.redirects import safe_next
+from campaigns.core.slugs import is_taken
 from campaigns.extensions import db
 from campaigns.models import ActionKind, Campaign, MessageStatus, OutboxEmail
 from campaigns.organize import bp, sessions
@@ -22,7 +23,6 @@ from campaigns.organize.forms import (
 )
 from campaigns.services import accounts, directory_admin, letter_admin, logins
 from campaigns.services import campaigns as campaign_service
-from campaigns.services.slugs import is_taken
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import abort, flash, g, redirect, render_template, url_for
 from flask_login import current_user
 
+from campaigns.mail import suppressions
 from campaigns.organize import bp
 from campaigns.organize.access import requires
 from campaigns.organize.supporter_forms import SuppressionForm
-from campaigns.services import suppressions
 
 
 @bp.route("/<org>/suppressions", methods=["GET", "POST"])

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Response, abort, render_template
 
+from campaigns.core.tokens import CANCEL_RSVP, RSVP_CALENDAR
 from campaigns.models import RsvpStatus
 from campaigns.public import bp
 from campaigns.public.forms import ConfirmForm
 from campaigns.services import events, ical
-from campaigns.services.tokens import CANCEL_RSVP, RSVP_CALENDAR
 from campaigns.urls import external_url
 
 

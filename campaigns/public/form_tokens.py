@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 from flask import request
 
-from campaigns.services import tokens
+from campaigns.core import tokens
 
 # Long enough for a page left open on a phone all day; a form older than that comes back
 # with what was typed and a fresh token.

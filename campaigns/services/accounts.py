@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from campaigns.core import audit
+from campaigns.core.slugs import unique_slug
 from campaigns.extensions import db
 from campaigns.models import Membership, Organization, Role, User
-from campaigns.services import audit, passwords
-from campaigns.services.slugs import unique_slug
+from campaigns.services import passwords
 
 
 class AccountError(ValueError):

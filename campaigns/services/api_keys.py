@@ -19,9 +19,9 @@ from flask import current_app
 from redis.exceptions import RedisError
 from sqlalchemy import bindparam, select, update
 
+from campaigns.core import audit, reads
 from campaigns.extensions import db, queues
 from campaigns.models import ApiKey, ApiScope, Organization, User, utcnow
-from campaigns.services import audit, reads
 
 log = logging.getLogger(__name__)
 

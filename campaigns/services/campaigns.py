@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from flask import abort
 from sqlalchemy import select
 
+from campaigns.core.slugs import unique_slug
 from campaigns.extensions import db
 from campaigns.models import (
     Action,
@@ -18,7 +19,6 @@ from campaigns.models import (
     utcnow,
 )
 from campaigns.services import counts
-from campaigns.services.slugs import unique_slug
 
 
 class TransitionError(ValueError):

@@ -9,9 +9,9 @@ from __future__ import annotations
 from flask import current_app
 from sqlalchemy import update
 
+from campaigns.core import tokens
 from campaigns.extensions import db
 from campaigns.models import Submission, utcnow
-from campaigns.services import tokens
 
 
 def confirmation_token(submission: Submission) -> str:

@@ -24,9 +24,10 @@ from dataclasses import dataclass, field
 from flask import current_app
 from sqlalchemy import select
 
+from campaigns.core import audit
 from campaigns.extensions import db
 from campaigns.models import Directory, DistrictMap, Organization, PostcodeDistrict, User, utcnow
-from campaigns.services import audit, boundaries
+from campaigns.services import boundaries
 from campaigns.services.sources import Breakdown, Row
 
 SHADES = 5

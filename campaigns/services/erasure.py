@@ -9,6 +9,7 @@ from datetime import datetime
 
 from sqlalchemy import delete, or_, select, update
 
+from campaigns.core import audit
 from campaigns.extensions import db
 from campaigns.models import (
     ActionHourlyCount,
@@ -22,7 +23,6 @@ from campaigns.models import (
     Tagging,
     User,
 )
-from campaigns.services import audit
 from campaigns.services.counts import hour_of
 
 

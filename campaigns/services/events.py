@@ -14,9 +14,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select, update
 
+from campaigns.core import tokens
 from campaigns.extensions import db
 from campaigns.models import Action, Rsvp, RsvpStatus, Shift, Submission, utcnow
-from campaigns.services import tokens
 from campaigns.services.signing import Signer, SignResult, sign
 
 # Reminders go out this long before a shift starts.

@@ -25,6 +25,7 @@ from sqlalchemy import Select, String, case, func, literal, select, update
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.sql import ColumnElement
 
+from campaigns.core import audit, tokens
 from campaigns.extensions import db
 from campaigns.models import (
     Export,
@@ -39,7 +40,7 @@ from campaigns.models import (
     User,
     utcnow,
 )
-from campaigns.services import audit, supporter_filters, tokens
+from campaigns.services import supporter_filters
 from campaigns.services.supporter_filters import SupporterFilter
 
 log = logging.getLogger(__name__)

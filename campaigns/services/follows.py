@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
+from campaigns.core.addresses import canonical_email
 from campaigns.extensions import db
 from campaigns.models import Campaign, CampaignUpdate, Follow, Supporter, utcnow
-from campaigns.services.emails import canonical_email
 
 # Followers per delivery job: one job's worth of emails stays well inside the job timeout.
 BATCH = 200

@@ -19,10 +19,10 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from sqlalchemy import select
 
+from campaigns.core import audit
+from campaigns.core.addresses import canonical_email
 from campaigns.extensions import db
 from campaigns.models import ImportStatus, Organization, Supporter, SupporterImport, User, utcnow
-from campaigns.services import audit
-from campaigns.services.emails import canonical_email
 
 MAX_BYTES = 20 * 1024 * 1024
 PREVIEW_ROWS = 5

@@ -19,11 +19,11 @@ from redis.client import Pipeline
 from redis.exceptions import RedisError
 from sqlalchemy import select
 
+from campaigns.core.addresses import canonical_email
 from campaigns.core.domains import registrable_domain
+from campaigns.core.ip import ip_hash
 from campaigns.extensions import db, queues
 from campaigns.models import ListEntry, ListKind, ListName, RateLimit
-from campaigns.services.emails import canonical_email
-from campaigns.services.ip import ip_hash
 
 log = logging.getLogger(__name__)
 

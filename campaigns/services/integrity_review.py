@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from flask import abort, current_app
 from sqlalchemy import and_, func, select, update
 
+from campaigns.core import audit
 from campaigns.extensions import db
 from campaigns.models import (
     Action,
@@ -26,7 +27,7 @@ from campaigns.models import (
     User,
     utcnow,
 )
-from campaigns.services import audit, counts, integrity
+from campaigns.services import counts, integrity
 
 TREND_WINDOW = timedelta(hours=1)
 RECENT_FRAUDULENT = 100

@@ -15,8 +15,8 @@ from datetime import UTC, datetime
 from flask import current_app
 from redis.exceptions import RedisError
 
+from campaigns.core.ip import keyed_hash
 from campaigns.extensions import queues
-from campaigns.services.ip import keyed_hash
 
 log = logging.getLogger(__name__)
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 from flask import abort
 from sqlalchemy import func, select
 
+from campaigns.core import audit
 from campaigns.extensions import db
 from campaigns.models import Membership, Organization, Role, User
-from campaigns.services import audit
 
 LAST_OWNER = "An organization needs at least one owner. Make someone else owner first."
 

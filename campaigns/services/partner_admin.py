@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from flask import abort
 from sqlalchemy import func, select, update
 
+from campaigns.core import audit
 from campaigns.extensions import db
 from campaigns.models import (
     Action,
@@ -25,7 +26,7 @@ from campaigns.models import (
     User,
     utcnow,
 )
-from campaigns.services import audit, partners
+from campaigns.services import partners
 from campaigns.urls import external_url
 
 SOURCE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy import select
 
+from campaigns.core.addresses import canonical_email
 from campaigns.extensions import db
 from campaigns.models import Supporter, utcnow
-from campaigns.services.emails import canonical_email
 from campaigns.services.signing import Signer, _upsert_supporter
 
 # Names reject markup characters, as on the sign form (docs/decisions.md).

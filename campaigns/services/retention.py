@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from sqlalchemy import and_, exists, or_, select, update
 
+from campaigns.core import audit
 from campaigns.extensions import db
 from campaigns.models import (
     Action,
@@ -20,7 +21,7 @@ from campaigns.models import (
     User,
     utcnow,
 )
-from campaigns.services import audit, erasure
+from campaigns.services import erasure
 
 log = logging.getLogger(__name__)
 MAX_DAYS = 3650

@@ -20,12 +20,12 @@ from sqlalchemy import and_, bindparam, case, not_, or_, select, true
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Compiled, Dialect
 
+from campaigns.core.addresses import canonical_email
 from campaigns.database import autocommit_engine, dialect_insert, new_uuid
 from campaigns.extensions import db, queues
 from campaigns.models import Action, Campaign, CampaignStatus, Submission, Supporter, utcnow
 from campaigns.services import integrity, webhooks
 from campaigns.services.actions import ActionRef
-from campaigns.services.emails import canonical_email
 from campaigns.services.integrity import DisposableEmail, Verdict
 
 __all__ = ["ActionClosed", "DisposableEmail", "SignResult", "Signer", "Verdict", "sign"]

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from campaigns.core import tokens
 from campaigns.extensions import db
 from campaigns.models import Supporter, utcnow
-from campaigns.services import tokens
 
 
 def unsubscribe_token(supporter: Supporter) -> str:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, literal, select, true
 from sqlalchemy.orm import selectinload
 
+from campaigns.core import audit
 from campaigns.database import UTCDateTime, dialect_insert, utcnow
 from campaigns.extensions import db
 from campaigns.models import (
@@ -19,7 +20,7 @@ from campaigns.models import (
     Tagging,
     User,
 )
-from campaigns.services import audit, supporter_filters
+from campaigns.services import supporter_filters
 from campaigns.services.supporter_filters import SupporterFilter
 
 PAGE_SIZE = 50

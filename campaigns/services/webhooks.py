@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 from flask import current_app
 from sqlalchemy import select
 
+from campaigns.core import audit
 from campaigns.extensions import db
 from campaigns.models import (
     WEBHOOK_EVENTS,
@@ -37,7 +38,6 @@ from campaigns.models import (
     WebhookEndpoint,
     utcnow,
 )
-from campaigns.services import audit
 
 log = logging.getLogger(__name__)
 

@@ -3,11 +3,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from campaigns.core import audit
+from campaigns.core.ip import ip_hash
 from campaigns.extensions import db
 from campaigns.jobs.audit import prune_audit_log
 from campaigns.models import AuditEvent, Role, utcnow
-from campaigns.services import audit
-from campaigns.services.ip import ip_hash
 from tests.factories import make_organization, make_user
 
 

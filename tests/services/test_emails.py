@@ -1,6 +1,6 @@
 import pytest
 
-from campaigns.services.emails import canonical_email
+from campaigns.core.addresses import canonical_email
 
 
 @pytest.mark.parametrize(

@@ -5,9 +5,9 @@ from __future__ import annotations
 import itertools
 from datetime import datetime
 
+from campaigns.core.addresses import canonical_email
 from campaigns.extensions import db
 from campaigns.models import Action, Organization, Submission, Supporter, utcnow
-from campaigns.services.emails import canonical_email
 
 _seq = itertools.count(1)
 

@@ -5,8 +5,9 @@ import pytest
 from sqlalchemy import select
 
 from campaigns.extensions import db
+from campaigns.mail import suppressions
 from campaigns.models import Role, Suppression
-from campaigns.services import exports, imports, supporters, suppressions
+from campaigns.services import exports, imports, supporters
 from campaigns.services.supporter_filters import SupporterFilter
 from tests.conftest import csrf_from
 from tests.factories import make_organization, make_user

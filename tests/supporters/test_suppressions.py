@@ -83,7 +83,7 @@ def test_the_list_stores_fingerprints_and_is_audited(app, client, login, csrf, o
 def test_another_organizations_list_does_not_apply(app):
     """Suppression is per organization: another organization's mail still goes out."""
     from campaigns import mail
-    from campaigns.services import suppressions
+    from campaigns.mail import suppressions
 
     with app.app_context():
         ours, theirs = make_organization(), make_organization()

@@ -21,8 +21,8 @@ from flask import Response, current_app, g, request
 from sqlalchemy import bindparam, func, select
 from werkzeug.routing import MapAdapter
 
+from campaigns.core import reads
 from campaigns.extensions import db
-from campaigns.services import reads
 from campaigns.urls import public_adapter
 
 HAL = "application/hal+json"

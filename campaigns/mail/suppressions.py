@@ -13,10 +13,10 @@ import hmac
 from flask import current_app
 from sqlalchemy import delete, select
 
+from campaigns.core import audit
+from campaigns.core.addresses import canonical_email
 from campaigns.extensions import db
 from campaigns.models import Organization, Suppression, User
-from campaigns.services import audit
-from campaigns.services.emails import canonical_email
 
 
 def email_hash(address: str) -> str:

@@ -8,9 +8,9 @@ from flask import current_app, has_request_context, request
 from sqlalchemy import and_, delete, exists, or_, select
 from sqlalchemy.orm import selectinload
 
+from campaigns.core.ip import request_ip_hash
 from campaigns.extensions import db
 from campaigns.models import AuditEvent, Membership, Organization, User, utcnow
-from campaigns.services.ip import request_ip_hash
 
 # Kinds and how the audit page words them. A kind is a plain string in the database, so
 # adding one needs no migration.
