@@ -56,9 +56,10 @@ def run(args, database_url: str, redis_url: str) -> int:
     from flask_migrate import upgrade
 
     from campaigns import create_app
+    from campaigns.accounts import api_keys
+    from campaigns.accounts import staff as accounts
     from campaigns.extensions import db
     from campaigns.models import ApiScope, Organization
-    from campaigns.services import accounts, api_keys
 
     app = create_app(
         {

@@ -132,10 +132,11 @@ def seed(database_url: str, redis_url: str, folder: Path, count: int):
     from sqlalchemy import text
 
     from campaigns import create_app
+    from campaigns.accounts import staff as accounts
     from campaigns.extensions import db
     from campaigns.models import Export
-    from campaigns.services import accounts, exports
     from campaigns.services import campaigns as organizing
+    from campaigns.services import exports
 
     app = create_app(config(database_url, redis_url, folder))
     with app.app_context():

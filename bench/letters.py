@@ -293,8 +293,8 @@ def seed(app) -> Seeded:
     per scenario), made through the organizers' service functions."""
     from flask_migrate import upgrade
 
+    from campaigns.accounts import staff as accounts
     from campaigns.extensions import db
-    from campaigns.services import accounts
     from campaigns.services import campaigns as organizing
     from campaigns.services.letter_admin import FixedTarget, LetterContent, save_letter
     from campaigns.services.letters import recipients, template_for

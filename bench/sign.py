@@ -227,8 +227,8 @@ def seed(database_url: str, redis_url: str) -> str:
     from flask_migrate import upgrade
 
     from campaigns import create_app
+    from campaigns.accounts import staff as accounts
     from campaigns.extensions import db
-    from campaigns.services import accounts
     from campaigns.services import campaigns as organizing
 
     app = create_app(

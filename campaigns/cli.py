@@ -38,8 +38,8 @@ def main() -> None:
 @with_appcontext
 def create_owner(email: str, organization: str, name: str, password: str) -> None:
     """Create a staff user who owns ORGANIZATION (created if new)."""
-    from campaigns.services.accounts import AccountError
-    from campaigns.services.accounts import create_owner as create
+    from campaigns.accounts.staff import AccountError
+    from campaigns.accounts.staff import create_owner as create
 
     try:
         user = create(email, password, organization, name=name)
@@ -68,9 +68,9 @@ def _import(org_slug: str, directory_name: str, run) -> None:
     """
     from sqlalchemy import select
 
+    from campaigns.directories.importing import ImportErrors
     from campaigns.extensions import db
     from campaigns.models import Directory, Organization
-    from campaigns.services.directory_import import ImportErrors
 
     organization = db.session.scalars(
         select(Organization).where(Organization.slug == org_slug)
@@ -117,7 +117,7 @@ def _import(org_slug: str, directory_name: str, run) -> None:
 def import_targets(org_slug: str, directory_name: str, file: str, file_format: str) -> None:
     """Import targets from FILE (CSV) into the directory DIRECTORY_NAME of the organization
     ORG_SLUG, made if new. Re-importing updates; a file with any bad row changes nothing."""
-    from campaigns.services import directory_import
+    from campaigns.directories import importing as directory_import
 
     run = {
         "generic": directory_import.import_targets,
@@ -143,7 +143,7 @@ def import_postcodes(org_slug: str, directory_name: str, file: str, file_format:
     """Import which districts each postcode lies in from FILE (CSV) into the directory
     DIRECTORY_NAME of the organization ORG_SLUG, made if new. Re-importing adds only what
     is new; a file with any bad row changes nothing."""
-    from campaigns.services import directory_import
+    from campaigns.directories import importing as directory_import
 
     run = {
         "generic": directory_import.import_postcodes,

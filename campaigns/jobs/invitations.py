@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 
 from campaigns import mail
+from campaigns.accounts import invitations
 from campaigns.extensions import db
 from campaigns.jobs import enqueue
 from campaigns.models import Invitation, InvitationStatus, utcnow
-from campaigns.services import invitations
 
 log = logging.getLogger(__name__)
 

@@ -9,9 +9,9 @@ from urllib.parse import urlsplit
 from flask import abort, current_app, flash, g, redirect, request, url_for
 from flask_login import current_user, login_required
 
+from campaigns.accounts.staff import is_owner_anywhere, membership
 from campaigns.models import Role
 from campaigns.organize import sessions
-from campaigns.services.accounts import is_owner_anywhere, membership
 
 # Roles are not a ladder: staff export lists but do not write campaigns.
 PERMISSIONS: dict[str, frozenset[Role]] = {

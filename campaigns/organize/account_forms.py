@@ -7,8 +7,8 @@ from wtforms import PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
+from campaigns.accounts import passwords
 from campaigns.models import Role
-from campaigns.services import passwords
 
 ROLE_CHOICES = [
     SelectChoice(Role.owner.value, "owner: everything, members and the audit log too"),

@@ -6,13 +6,14 @@ from __future__ import annotations
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from campaigns.accounts import logins, two_factor
+from campaigns.accounts import staff as accounts
 from campaigns.core import audit
 from campaigns.core.ip import request_ip_hash
 from campaigns.core.redirects import safe_next
 from campaigns.organize import bp, sessions
 from campaigns.organize.access import fresh_required, require_owner_two_factor
 from campaigns.organize.account_forms import CodeForm, EnrolForm, PasswordChangeForm, ReauthForm
-from campaigns.services import accounts, logins, two_factor
 
 bp.before_request(sessions.expire_stale_session)
 bp.before_request(require_owner_two_factor)

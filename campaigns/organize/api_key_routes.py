@@ -9,10 +9,10 @@ from wtforms import RadioField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
+from campaigns.accounts import api_keys as key_service
 from campaigns.models import ApiScope
 from campaigns.organize import bp
 from campaigns.organize.access import fresh_required, requires
-from campaigns.services import api_keys as key_service
 
 
 class ApiKeyForm(FlaskForm):

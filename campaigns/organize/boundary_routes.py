@@ -5,11 +5,12 @@ from __future__ import annotations
 from flask import flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from campaigns.directories import admin as directory_admin
+from campaigns.directories import maps as district_maps
+from campaigns.directories.boundaries import BoundaryErrors
 from campaigns.organize import bp
 from campaigns.organize.access import requires
 from campaigns.organize.forms import BoundaryUploadForm
-from campaigns.services import directory_admin, district_maps
-from campaigns.services.boundaries import BoundaryErrors
 
 
 @bp.route("/<org>/directories/<int:directory_id>/boundaries", methods=["GET", "POST"])

@@ -6,14 +6,14 @@ from __future__ import annotations
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from campaigns.accounts import invitations, members
+from campaigns.accounts.passwords import WeakPassword
 from campaigns.core import audit
 from campaigns.extensions import db
 from campaigns.models import InvitationStatus, Membership, Role
 from campaigns.organize import bp, sessions
 from campaigns.organize.access import fresh_required, requires
 from campaigns.organize.account_forms import AcceptInvitationForm, InviteForm, RoleForm
-from campaigns.services import invitations, members
-from campaigns.services.passwords import WeakPassword
 
 AUDIT_PAGE_SIZE = 50
 

@@ -7,8 +7,11 @@ from flask_login import current_user, login_required, logout_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
+from campaigns.accounts import logins
+from campaigns.accounts import staff as accounts
 from campaigns.core.redirects import safe_next
 from campaigns.core.slugs import is_taken
+from campaigns.directories import admin as directory_admin
 from campaigns.extensions import db
 from campaigns.models import ActionKind, Campaign, MessageStatus, OutboxEmail
 from campaigns.organize import bp, sessions
@@ -21,8 +24,8 @@ from campaigns.organize.forms import (
     LoginForm,
     PetitionForm,
 )
-from campaigns.services import accounts, directory_admin, letter_admin, logins
 from campaigns.services import campaigns as campaign_service
+from campaigns.services import letter_admin
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -320,7 +323,7 @@ def directories():
 @bp.route("/<org>/directories/<int:directory_id>", methods=["GET", "POST"])
 @requires("edit_campaigns")
 def directory(directory_id: int):
-    from campaigns.services.directory_import import ImportErrors
+    from campaigns.directories.importing import ImportErrors
 
     item = directory_admin.directory_of(g.organization, directory_id)
     form = DirectoryUploadForm()

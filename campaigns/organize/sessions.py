@@ -8,9 +8,9 @@ import time
 from flask import current_app, flash, redirect, request, session, url_for
 from flask_login import confirm_login, current_user, login_user, logout_user
 
+from campaigns.accounts import logins
 from campaigns.extensions import db
 from campaigns.models import User
-from campaigns.services import logins
 
 AUTH_AT = "staff_auth_at"  # when the password (and code) were last entered
 SEEN_AT = "staff_seen_at"  # the last organizer request

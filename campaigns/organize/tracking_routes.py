@@ -6,13 +6,14 @@ from flask import current_app, flash, g, jsonify, redirect, render_template, req
 from flask_login import current_user
 
 from campaigns.core.redirects import safe_next
+from campaigns.directories import maps as district_maps
 from campaigns.extensions import db
 from campaigns.organize import bp
 from campaigns.organize.access import allowed, fresh_required, requires
 from campaigns.organize.tracking_forms import DeliveryForm, MilestoneForm, TimezoneForm
 from campaigns.services import campaigns as campaign_service
 from campaigns.services import delivery as delivery_service
-from campaigns.services import district_maps, milestones, sources, tracking
+from campaigns.services import milestones, sources, tracking
 
 
 def _campaign_dashboard(item) -> tracking.Dashboard:

@@ -19,6 +19,7 @@ from wtforms.fields.choices import SelectChoice
 
 from campaigns import select_locale
 from campaigns.core.redirects import safe_next
+from campaigns.directories import lookup as directory
 from campaigns.extensions import csrf
 from campaigns.models import ActionKind, StoryConsent, utcnow
 from campaigns.public import bp, form_tokens, page_cache
@@ -36,7 +37,6 @@ from campaigns.public.forms import (
 from campaigns.services import actions as action_service
 from campaigns.services import (
     confirmation,
-    directory,
     events,
     follows,
     letters,

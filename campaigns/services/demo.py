@@ -9,11 +9,11 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from campaigns.accounts.staff import create_owner
 from campaigns.extensions import db
 from campaigns.models import Organization
 from campaigns.services import campaigns as campaign_service
 from campaigns.services import letter_admin
-from campaigns.services.accounts import create_owner
 
 DEMO_EMAIL = "demo-owner@example.org"
 DEMO_ORGANIZATION = "Demo Workers United"

@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select, update
 
+from campaigns.directories.lookup import District, lookup
 from campaigns.extensions import db
 from campaigns.models import (
     Action,
@@ -25,7 +26,6 @@ from campaigns.models import (
     Target,
     utcnow,
 )
-from campaigns.services.directory import District, lookup
 from campaigns.services.signing import Signer, SignResult, sign
 
 MERGE_FIELD = re.compile(r"\{(\w+)\}")

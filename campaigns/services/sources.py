@@ -19,9 +19,9 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
 
+from campaigns.directories.lookup import normalize_postcode
 from campaigns.extensions import db
 from campaigns.models import Action, LetterSettings, PostcodeDistrict, Submission, Supporter
-from campaigns.services.directory import normalize_postcode
 
 # Rows shown per table; the rest are summed into one "all others" row.
 TOP = 25

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 import pytest
 
+from campaigns.accounts import api_keys
 from campaigns.extensions import db
 from campaigns.models import ApiScope, Organization
-from campaigns.services import api_keys
 from tests.factories import make_campaign, make_organization, make_petition, make_user
 
 

@@ -5,9 +5,9 @@ import hashlib
 import pytest
 from sqlalchemy import select
 
+from campaigns.accounts import api_keys
 from campaigns.extensions import db
 from campaigns.models import ApiKey, AuditEvent, Organization, Role
-from campaigns.services import api_keys
 from tests.api.conftest import ApiClient
 from tests.conftest import csrf_from
 from tests.factories import make_user
@@ -163,7 +163,7 @@ def test_with_redis_down_the_key_is_checked_in_the_database(api_app, api, org_id
 
     import redis
 
-    logging.getLogger("campaigns.services.api_keys").disabled = False
+    logging.getLogger("campaigns.accounts.api_keys").disabled = False
     api_app.config.update(API_RATE_LIMIT=1, API_RATE_BURST=1)
     assert api.get("/api/v1/").status_code == 200
     reachable = api_app.extensions["redis"]

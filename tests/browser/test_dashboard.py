@@ -2,9 +2,9 @@ from pathlib import Path
 
 import pytest
 
+from campaigns.directories import maps as district_maps
 from campaigns.extensions import db
 from campaigns.models import Directory, LetterSettings, Role
-from campaigns.services import district_maps
 from campaigns.services.signing import Signer, sign
 from tests.factories import (
     PASSWORD,

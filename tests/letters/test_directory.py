@@ -14,6 +14,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from campaigns.directories.importing import (
+    MAX_ERRORS,
+    ImportErrors,
+    import_legislators,
+    import_postcodes,
+    import_targets,
+    import_zccd,
+)
+from campaigns.directories.lookup import LookupStatus, lookup, normalize_postcode
 from campaigns.extensions import db
 from campaigns.models import (
     Directory,
@@ -23,15 +32,6 @@ from campaigns.models import (
     PostcodeDistrict,
     Submission,
     Target,
-)
-from campaigns.services.directory import LookupStatus, lookup, normalize_postcode
-from campaigns.services.directory_import import (
-    MAX_ERRORS,
-    ImportErrors,
-    import_legislators,
-    import_postcodes,
-    import_targets,
-    import_zccd,
 )
 from campaigns.services.letters import DistrictChoiceNeeded, LetterError, recipients, send_letter
 from campaigns.services.signing import Signer

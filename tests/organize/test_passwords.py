@@ -1,9 +1,9 @@
 import pytest
 from sqlalchemy import func, select
 
+from campaigns.accounts import passwords
 from campaigns.extensions import db
 from campaigns.models import Role, User
-from campaigns.services import passwords
 from tests.factories import PASSWORD, make_organization, make_user
 
 

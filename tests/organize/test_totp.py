@@ -5,9 +5,9 @@ import time
 import pytest
 from sqlalchemy import select
 
+from campaigns.accounts import totp
 from campaigns.extensions import db
 from campaigns.models import AuditEvent, RecoveryCode, Role, User
-from campaigns.services import totp
 from tests.conftest import csrf_from
 from tests.factories import make_organization, make_user
 from tests.support import otp

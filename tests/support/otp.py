@@ -1,4 +1,4 @@
-"""An RFC 6238 implementation for tests, written apart from campaigns.services.totp so a
+"""An RFC 6238 implementation for tests, written apart from campaigns.accounts.totp so a
 shared mistake cannot make both agree."""
 
 from __future__ import annotations

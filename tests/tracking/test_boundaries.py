@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from campaigns.services import boundaries
-from campaigns.services.boundaries import BoundaryErrors
+from campaigns.directories import boundaries
+from campaigns.directories.boundaries import BoundaryErrors
 
 FIXTURE = Path(__file__).parent.parent / "data" / "oakland-wards.geojson"
 

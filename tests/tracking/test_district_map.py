@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from campaigns.directories import maps as district_maps
 from campaigns.extensions import db
 from campaigns.models import AuditEvent, DistrictMap, PostcodeDistrict, Role
-from campaigns.services import district_maps
 from campaigns.services.signing import Signer, sign
 from tests.factories import make_council_letter, make_user
 

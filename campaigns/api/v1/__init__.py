@@ -10,8 +10,8 @@ from __future__ import annotations
 from flask import Blueprint, g, request
 from werkzeug.exceptions import HTTPException
 
+from campaigns.accounts import api_keys
 from campaigns.api.v1.hal import ApiError, error_response
-from campaigns.services import api_keys
 
 bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
 

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from flask import abort
 from sqlalchemy import func, select
 
+from campaigns.directories import importing as directory_import
 from campaigns.extensions import db
 from campaigns.models import Directory, Organization, PostcodeDistrict, Target
-from campaigns.services import directory_import
 
 IMPORTERS = {
     ("targets", "generic"): directory_import.import_targets,

@@ -7,11 +7,11 @@ import secrets
 from markupsafe import Markup
 from sqlalchemy import delete, func, or_, select, update
 
+from campaigns.accounts import totp
 from campaigns.core import audit
 from campaigns.core.ip import keyed_hash
 from campaigns.extensions import db, queues
 from campaigns.models import RecoveryCode, User, utcnow
-from campaigns.services import totp
 
 ISSUER = "campaigns"
 # A secret waits this long for its first code; the QR code on screen is useless after.

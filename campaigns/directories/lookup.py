@@ -2,7 +2,7 @@
 
 District keys are `REGION-N`, like `CA-12`; a target whose district is the bare region (`CA`)
 sits for the whole region, as a senator does, so it is reached from every district in it.
-The US importers in `campaigns.services.directory_import` write keys in this scheme.
+The US importers in `campaigns.directories.importing` write keys in this scheme.
 
 Postcodes are compared in one normal form, the one `normalize_postcode` gives, both when
 imported and when a supporter types one. No country is known, so the shape decides:

@@ -14,11 +14,11 @@ from functools import cache
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from campaigns.accounts import login_throttle, two_factor
 from campaigns.core import audit
 from campaigns.core.ip import request_ip_hash
 from campaigns.extensions import db
 from campaigns.models import User, utcnow
-from campaigns.services import login_throttle, two_factor
 
 WRONG_PASSWORD = "That email and password do not match an account."
 

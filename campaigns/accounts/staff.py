@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from campaigns.accounts import passwords
 from campaigns.core import audit
 from campaigns.core.slugs import unique_slug
 from campaigns.extensions import db
 from campaigns.models import Membership, Organization, Role, User
-from campaigns.services import passwords
 
 
 class AccountError(ValueError):

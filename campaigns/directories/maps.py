@@ -25,9 +25,9 @@ from flask import current_app
 from sqlalchemy import select
 
 from campaigns.core import audit
+from campaigns.directories import boundaries
 from campaigns.extensions import db
 from campaigns.models import Directory, DistrictMap, Organization, PostcodeDistrict, User, utcnow
-from campaigns.services import boundaries
 from campaigns.services.sources import Breakdown, Row
 
 SHADES = 5

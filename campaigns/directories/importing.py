@@ -13,7 +13,7 @@ Formats:
   none, by name and district. Email is optional (such a target is shown, never emailed).
   An optional column the file leaves out leaves that detail of existing targets as it is.
 - generic postcodes: `postcode,district`, postcodes in the normal form of
-  `campaigns.services.directory.normalize_postcode` (so ZIP+4 becomes the five-digit ZIP).
+  `campaigns.directories.lookup.normalize_postcode` (so ZIP+4 becomes the five-digit ZIP).
 - `legislators`: the `legislators-current.csv` layout of the unitedstates/congress-legislators
   project. Senators get title "Senator", representatives (and delegates) "Representative";
   the bioguide id is the external id; the contact URL is the contact form, else (when it is
@@ -44,9 +44,9 @@ from typing import Any, TextIO
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import insert, select
 
+from campaigns.directories.lookup import normalize_postcode
 from campaigns.extensions import db
 from campaigns.models import Directory, PostcodeDistrict, Target
-from campaigns.services.directory import normalize_postcode
 
 MAX_ERRORS = 100
 Source = TextIO | str | os.PathLike

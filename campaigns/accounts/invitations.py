@@ -9,11 +9,11 @@ from datetime import timedelta
 from flask import abort, current_app, render_template
 from sqlalchemy import select
 
+from campaigns.accounts import passwords
 from campaigns.core import audit
 from campaigns.extensions import db
 from campaigns.mail import EmailMessage
 from campaigns.models import Invitation, Membership, Organization, Role, User, utcnow
-from campaigns.services import passwords
 from campaigns.urls import external_url
 
 
