@@ -263,7 +263,7 @@ def seed(database_url: str, redis_url: str) -> str:
         organizing.publish(campaign)
         # Every benchmark supporter's email is at example.org: treat it as the big webmail
         # provider it stands in for, which the limit per email domain leaves alone.
-        from campaigns.services import integrity
+        from campaigns.integrity import checks as integrity
 
         limits = integrity.limits_of(organization.id)
         limits.allowed_domains += "\nexample.org"

@@ -28,7 +28,7 @@ from campaigns.core import audit
 from campaigns.directories import boundaries
 from campaigns.extensions import db
 from campaigns.models import Directory, DistrictMap, Organization, PostcodeDistrict, User, utcnow
-from campaigns.services.sources import Breakdown, Row
+from campaigns.tracking.sources import Breakdown, Row
 
 SHADES = 5
 CACHE_SIZE = 64

@@ -9,7 +9,7 @@ from redis.exceptions import RedisError
 
 from campaigns.extensions import queues
 from campaigns.jobs import enqueue, milestones
-from campaigns.services import counts
+from campaigns.tracking import counts
 
 log = logging.getLogger(__name__)
 

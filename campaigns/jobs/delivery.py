@@ -10,7 +10,7 @@ from campaigns import mail
 from campaigns.extensions import db
 from campaigns.jobs import enqueue
 from campaigns.models import PetitionDelivery, utcnow
-from campaigns.services import delivery as service
+from campaigns.tracking import petition_delivery as service
 
 log = logging.getLogger(__name__)
 

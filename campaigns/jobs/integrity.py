@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from campaigns.services import integrity_review
+from campaigns.integrity import review as integrity_review
 
 
 def flag_trends() -> int:

@@ -10,7 +10,7 @@ from campaigns import mail
 from campaigns.extensions import db, queues
 from campaigns.jobs import enqueue
 from campaigns.models import Milestone, User
-from campaigns.services import milestones
+from campaigns.tracking import milestones
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,8 @@ from campaigns import mail
 from campaigns.extensions import db
 from campaigns.jobs import enqueue
 from campaigns.models import WebhookEndpoint
-from campaigns.services import webhook_delivery, webhooks
+from campaigns.webhooks import delivery as webhook_delivery
+from campaigns.webhooks import endpoints as webhooks
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from campaigns.services.delivery import DEFAULT_MIN_GROUP, FIELDS
+from campaigns.tracking.petition_delivery import DEFAULT_MIN_GROUP, FIELDS
 
 
 class MilestoneForm(FlaskForm):

@@ -12,8 +12,9 @@ from campaigns.organize import bp
 from campaigns.organize.access import allowed, fresh_required, requires
 from campaigns.organize.tracking_forms import DeliveryForm, MilestoneForm, TimezoneForm
 from campaigns.services import campaigns as campaign_service
-from campaigns.services import delivery as delivery_service
-from campaigns.services import milestones, sources, tracking
+from campaigns.tracking import dashboard as tracking
+from campaigns.tracking import milestones, sources
+from campaigns.tracking import petition_delivery as delivery_service
 
 
 def _campaign_dashboard(item) -> tracking.Dashboard:

@@ -16,7 +16,7 @@ from campaigns.jobs.webhooks import deliver_webhook
 from campaigns.models import WEBHOOK_EVENTS
 from campaigns.organize import bp
 from campaigns.organize.access import fresh_required, requires
-from campaigns.services import webhooks
+from campaigns.webhooks import endpoints as webhooks
 
 
 class WebhookForm(FlaskForm):

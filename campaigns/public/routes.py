@@ -45,7 +45,7 @@ from campaigns.services import (
     subscriptions,
 )
 from campaigns.services.signing import ActionClosed, DisposableEmail, Signer, sign
-from campaigns.services.sources import referrer_host
+from campaigns.tracking.sources import referrer_host
 
 
 @bp.get("/.well-known/security.txt")

@@ -25,7 +25,7 @@ from campaigns.models import (
     Submission,
     utcnow,
 )
-from campaigns.services import counts
+from campaigns.tracking import counts
 from campaigns.urls import external_url
 
 RECENT_SIGNERS = 10
@@ -300,7 +300,7 @@ def public_counts(act: Action) -> PublicCounts:
     hit = cache.get(act.id)
     if hit is not None and hit[0] > now:
         return hit[1]
-    from campaigns.services import milestones
+    from campaigns.tracking import milestones
 
     value = PublicCounts(
         total=counts.public_total(act),

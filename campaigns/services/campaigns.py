@@ -18,7 +18,7 @@ from campaigns.models import (
     Organization,
     utcnow,
 )
-from campaigns.services import counts
+from campaigns.tracking import counts
 
 
 class TransitionError(ValueError):

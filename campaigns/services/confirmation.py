@@ -60,7 +60,7 @@ def confirm(submission: Submission) -> bool:
     from campaigns.services.partners import queue_sharing
 
     queue_sharing(submission.id)
-    from campaigns.services import webhooks
+    from campaigns.webhooks import endpoints as webhooks
 
     webhooks.emit(
         submission.action.organization_id, "submission.confirmed", {"submission_id": submission.id}

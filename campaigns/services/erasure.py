@@ -23,7 +23,7 @@ from campaigns.models import (
     Tagging,
     User,
 )
-from campaigns.services.counts import hour_of
+from campaigns.tracking.counts import hour_of
 
 
 def erase(

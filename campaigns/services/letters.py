@@ -252,7 +252,7 @@ def surge_reason(organization_id: int, verdict) -> str | None:
     Held, not dropped: a union hall's shared address may be many real writers, and an
     organizer releases them in one go from the Delivery page.
     """
-    from campaigns.services import integrity
+    from campaigns.integrity import checks as integrity
 
     if verdict.fraudulent:
         return f"signed {integrity.REASONS.get(verdict.reason, verdict.reason)}"

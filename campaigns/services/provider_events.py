@@ -94,7 +94,7 @@ def record_events(events: Iterable) -> dict[str, int]:
 
 def _emit_webhooks(moved: list[tuple[Message, MessageStatus]]) -> None:
     """message.delivered and message.bounced to the organizations' webhooks, once committed."""
-    from campaigns.services import webhooks
+    from campaigns.webhooks import endpoints as webhooks
 
     events = {
         MessageStatus.delivered: "message.delivered",

@@ -23,10 +23,11 @@ from sqlalchemy.engine import Compiled, Dialect
 from campaigns.core.addresses import canonical_email
 from campaigns.database import autocommit_engine, dialect_insert, new_uuid
 from campaigns.extensions import db, queues
+from campaigns.integrity import checks as integrity
+from campaigns.integrity.checks import DisposableEmail, Verdict
 from campaigns.models import Action, Campaign, CampaignStatus, Submission, Supporter, utcnow
-from campaigns.services import integrity, webhooks
 from campaigns.services.actions import ActionRef
-from campaigns.services.integrity import DisposableEmail, Verdict
+from campaigns.webhooks import endpoints as webhooks
 
 __all__ = ["ActionClosed", "DisposableEmail", "SignResult", "Signer", "Verdict", "sign"]
 

@@ -25,6 +25,6 @@ def unsubscribe(supporter: Supporter) -> None:
         supporter.subscribed = False
         supporter.unsubscribed_at = utcnow()
         db.session.commit()
-        from campaigns.services import webhooks
+        from campaigns.webhooks import endpoints as webhooks
 
         webhooks.emit(supporter.organization_id, "person.unsubscribed", {"person_id": supporter.id})

@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from campaigns.extensions import db
 from campaigns.models import Action, CampaignStatus, Organization, Submission, Supporter
-from campaigns.services import counts
+from campaigns.tracking import counts
 from tests.factories import make_campaign, make_petition
 
 

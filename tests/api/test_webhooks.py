@@ -20,7 +20,8 @@ from campaigns.models import (
     WebhookEndpoint,
     utcnow,
 )
-from campaigns.services import webhook_delivery, webhooks
+from campaigns.webhooks import delivery as webhook_delivery
+from campaigns.webhooks import endpoints as webhooks
 from tests.api.webhooks_support import Receiver, add_endpoint, sign_petition
 from tests.conftest import csrf_from
 from tests.factories import make_user

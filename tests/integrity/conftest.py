@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from campaigns.extensions import db
+from campaigns.integrity import checks as integrity
 from campaigns.models import Submission
-from campaigns.services import integrity
 from campaigns.services.signing import Signer, sign
 
 # 12:00:00 UTC: a multiple of 60, 300 and 3600 seconds, so every window starts here.

@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from campaigns.extensions import db
 from campaigns.models import Submission
-from campaigns.services import counts
 from campaigns.services.confirmation import confirmation_token
+from campaigns.tracking import counts
 from tests.conftest import csrf_from
 from tests.factories import make_petition, signer_form
 

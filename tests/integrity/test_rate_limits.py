@@ -12,7 +12,7 @@ from campaigns import create_app
 from campaigns.extensions import db, queues
 from campaigns.jobs.mail import PENDING_KEY, send_confirmations
 from campaigns.models import OutboxEmail, Submission
-from campaigns.services import counts
+from campaigns.tracking import counts
 from tests.conftest import base_config
 from tests.factories import make_petition
 from tests.integrity.conftest import set_limits, sign_at
@@ -133,7 +133,7 @@ def test_redis_down_accepts_the_signature(database_url, caplog):
     app = create_app(base_config(database_url, "redis://127.0.0.1:9/0"))
     # Alembic's logging setup (run by the session's migrations) disables loggers that existed
     # before it; this one must be heard.
-    logging.getLogger("campaigns.services.integrity").disabled = False
+    logging.getLogger("campaigns.integrity.checks").disabled = False
     with app.app_context():
         petition = make_petition()
         with caplog.at_level(logging.ERROR):

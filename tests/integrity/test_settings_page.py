@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from campaigns.extensions import db
+from campaigns.integrity import checks as integrity
 from campaigns.models import AuditEvent, ListEntry, RateLimit, Role
-from campaigns.services import integrity
 from tests.factories import make_organization, make_petition, make_user
 from tests.integrity.conftest import sign_at
 

@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import select
 
 from campaigns.extensions import db
+from campaigns.integrity import review
 from campaigns.models import AuditEvent, Role, Submission, Trend, TrendStatus, utcnow
-from campaigns.services import counts
-from campaigns.services import integrity_review as review
 from campaigns.services.confirmation import confirm
 from campaigns.services.signing import sign
+from campaigns.tracking import counts
 from campaigns.worker import periodic_jobs
 from tests.factories import make_petition, make_user
 from tests.integrity.conftest import set_limits, signer

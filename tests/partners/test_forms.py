@@ -8,8 +8,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from campaigns.extensions import db
+from campaigns.integrity import checks as integrity
 from campaigns.models import ActionKind, ListEntry, ListKind, ListName, OptInState
-from campaigns.services import integrity
 from tests.conftest import csrf_from
 from tests.factories import make_action, make_event, make_petition, signer_form
 from tests.partners.conftest import opt_ins, sign_form, submission_of

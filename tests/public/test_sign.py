@@ -3,7 +3,7 @@ from sqlalchemy import func, select
 
 from campaigns.extensions import db
 from campaigns.models import Campaign, CampaignStatus, Submission, Supporter
-from campaigns.services import counts
+from campaigns.tracking import counts
 from tests.factories import from_new_address, make_campaign, make_petition, signer_form
 
 

@@ -1,7 +1,7 @@
 from campaigns.extensions import db
 from campaigns.models import Action, CampaignStatus
-from campaigns.services import counts
 from campaigns.services.signing import Signer, sign
+from campaigns.tracking import counts
 from tests.factories import make_campaign, make_petition
 
 

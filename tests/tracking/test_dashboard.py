@@ -6,9 +6,10 @@ from sqlalchemy import select
 
 from campaigns.extensions import db
 from campaigns.models import Organization, Role, Submission, utcnow
-from campaigns.services import counts, tracking
 from campaigns.services.confirmation import confirm
 from campaigns.services.signing import Signer, sign
+from campaigns.tracking import counts
+from campaigns.tracking import dashboard as tracking
 from tests.factories import make_campaign, make_organization, make_petition, make_user
 from tests.tracking.conftest import put_buckets
 

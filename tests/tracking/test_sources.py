@@ -2,8 +2,8 @@ from sqlalchemy import select
 
 from campaigns.extensions import db
 from campaigns.models import Organization, Submission
-from campaigns.services import sources
 from campaigns.services.signing import Signer, sign
+from campaigns.tracking import sources
 from tests.conftest import csrf_from
 from tests.factories import make_campaign, make_council_letter, make_petition, signer_form
 

@@ -8,8 +8,9 @@ from sqlalchemy import select
 
 from campaigns.extensions import db
 from campaigns.models import Action, Organization, PetitionDelivery
-from campaigns.services import delivery, sources
 from campaigns.services.signing import Signer, sign
+from campaigns.tracking import petition_delivery as delivery
+from campaigns.tracking import sources
 from tests.factories import make_campaign, make_petition
 from tests.tracking.test_delivery import delivered, rows_of
 

@@ -29,7 +29,7 @@ from campaigns.models import (
     Target,
     User,
 )
-from campaigns.services import sources
+from campaigns.tracking import sources
 
 # What a CSV of signers may hold; the organizer ticks which. Order is the column order.
 FIELDS = {

@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from campaigns.extensions import db
 from campaigns.mail import EmailMessage
 from campaigns.models import Action, Membership, Milestone, Role, User, utcnow
-from campaigns.services import counts
+from campaigns.tracking import counts
 from campaigns.urls import external_url
 
 # Who hears about a milestone: the people who write the organization's campaigns.

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from campaigns.extensions import db
 from campaigns.models import ActionHourlyCount, utcnow
-from campaigns.services.counts import hour_of
+from campaigns.tracking.counts import hour_of
 
 HOURLY_WINDOW = 72
 

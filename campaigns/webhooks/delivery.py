@@ -25,7 +25,7 @@ from campaigns.models import (
     WebhookEndpoint,
     utcnow,
 )
-from campaigns.services.webhooks import forget_cache
+from campaigns.webhooks.endpoints import forget_cache
 
 # Waits between tries; after the last one, every BACK_OFF[-1] until the endpoint has failed
 # for WEBHOOK_PAUSE_AFTER_HOURS, when it is paused and its owners told.

@@ -12,6 +12,7 @@ from sqlalchemy import and_, func, select, update
 
 from campaigns.core import audit
 from campaigns.extensions import db
+from campaigns.integrity import checks as integrity
 from campaigns.models import (
     Action,
     Campaign,
@@ -27,7 +28,7 @@ from campaigns.models import (
     User,
     utcnow,
 )
-from campaigns.services import counts, integrity
+from campaigns.tracking import counts
 
 TREND_WINDOW = timedelta(hours=1)
 RECENT_FRAUDULENT = 100
