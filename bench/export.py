@@ -133,10 +133,10 @@ def seed(database_url: str, redis_url: str, folder: Path, count: int):
 
     from campaigns import create_app
     from campaigns.accounts import staff as accounts
+    from campaigns.actions import authoring as organizing
     from campaigns.extensions import db
     from campaigns.models import Export
-    from campaigns.services import campaigns as organizing
-    from campaigns.services import exports
+    from campaigns.supporters import exports
 
     app = create_app(config(database_url, redis_url, folder))
     with app.app_context():
@@ -230,8 +230,8 @@ def copy_baseline(database_url, redis_url, folder: Path, organization_id: int, c
 
     from campaigns import create_app
     from campaigns.extensions import db
-    from campaigns.services.exports import export_query
-    from campaigns.services.supporter_filters import SupporterFilter
+    from campaigns.supporters.exports import export_query
+    from campaigns.supporters.filters import SupporterFilter
 
     app = create_app(config(database_url, redis_url, folder))
     with app.app_context():

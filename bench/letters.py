@@ -294,10 +294,10 @@ def seed(app) -> Seeded:
     from flask_migrate import upgrade
 
     from campaigns.accounts import staff as accounts
+    from campaigns.actions import authoring as organizing
     from campaigns.extensions import db
-    from campaigns.services import campaigns as organizing
-    from campaigns.services.letter_admin import FixedTarget, LetterContent, save_letter
-    from campaigns.services.letters import recipients, template_for
+    from campaigns.letters.admin import FixedTarget, LetterContent, save_letter
+    from campaigns.letters.compose import recipients, template_for
 
     with app.app_context():
         upgrade()
@@ -363,9 +363,9 @@ class Scenario:
 
         from campaigns.core.addresses import canonical_email
         from campaigns.extensions import db
+        from campaigns.letters.compose import merge, sender_name
         from campaigns.models import Message, MessageStatus, Submission, Supporter, utcnow
-        from campaigns.services.letters import merge, sender_name
-        from campaigns.services.signing import Signer
+        from campaigns.submissions.signing import Signer
 
         class Target:  # what merge() reads of a target
             def __init__(self, name, title):

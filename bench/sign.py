@@ -228,8 +228,8 @@ def seed(database_url: str, redis_url: str) -> str:
 
     from campaigns import create_app
     from campaigns.accounts import staff as accounts
+    from campaigns.actions import authoring as organizing
     from campaigns.extensions import db
-    from campaigns.services import campaigns as organizing
 
     app = create_app(
         {

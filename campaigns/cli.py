@@ -52,7 +52,7 @@ def create_owner(email: str, organization: str, name: str, password: str) -> Non
 @with_appcontext
 def seed_demo() -> None:
     """Create the demo organization, owner and live petition if the database has none."""
-    from campaigns.services.demo import seed
+    from campaigns.demo import seed
 
     login = seed(current_app.instance_path)
     if login:
@@ -182,7 +182,7 @@ def up(host: str, port: int, web_workers: int) -> None:
     from flask_migrate import upgrade
 
     from campaigns import embedded_redis
-    from campaigns.services.demo import seed
+    from campaigns.demo import seed
 
     app = current_app._get_current_object()
     env = dict(os.environ)

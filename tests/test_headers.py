@@ -15,9 +15,9 @@ from campaigns import ROOT, create_app
 from campaigns.config import from_environment_without_key
 from campaigns.extensions import db
 from campaigns.headers import embeddable
-from campaigns.services.confirmation import confirmation_token
-from campaigns.services.signing import Signer, sign
-from campaigns.services.subscriptions import unsubscribe_token
+from campaigns.submissions.confirmation import confirmation_token
+from campaigns.submissions.signing import Signer, sign
+from campaigns.submissions.subscriptions import unsubscribe_token
 from tests.conftest import base_config, csrf_from
 from tests.factories import make_organization, make_petition, make_user, signer_form
 

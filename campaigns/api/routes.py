@@ -19,7 +19,7 @@ from sendgrid.helpers.eventwebhook.eventwebhook_header import EventWebhookHeader
 
 from campaigns.api import bp
 from campaigns.extensions import csrf
-from campaigns.services.provider_events import record_events
+from campaigns.letters.provider_events import record_events
 
 log = logging.getLogger(__name__)
 

@@ -8,10 +8,10 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from campaigns import mail
+from campaigns.events.emails import promotion_email, reminder_email
 from campaigns.extensions import db
 from campaigns.jobs import enqueue
 from campaigns.models import Rsvp, RsvpStatus, Shift, utcnow
-from campaigns.services.event_mail import promotion_email, reminder_email
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ import logging
 
 from rq import get_current_job
 
-from campaigns.services import exports
+from campaigns.supporters import exports
 
 log = logging.getLogger(__name__)
 

@@ -9,12 +9,12 @@ from flask_babel import force_locale
 from sqlalchemy import or_, select, update
 
 from campaigns import mail
+from campaigns.actions.follows import BATCH
 from campaigns.extensions import db
 from campaigns.jobs import enqueue
 from campaigns.mail import EmailMessage
 from campaigns.models import CampaignUpdate, Follow, Supporter
-from campaigns.services.follows import BATCH
-from campaigns.services.supporter_mail import unsubscribe_headers
+from campaigns.submissions.emails import unsubscribe_headers
 from campaigns.urls import external_url
 
 log = logging.getLogger(__name__)

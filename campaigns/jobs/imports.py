@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rq import get_current_job
 
-from campaigns.services import imports
+from campaigns.supporters import imports
 
 
 def import_supporters(import_id: int) -> int | None:

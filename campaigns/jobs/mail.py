@@ -14,7 +14,7 @@ from campaigns import mail
 from campaigns.extensions import db, queues
 from campaigns.jobs import RETRY_INTERVALS, enqueue
 from campaigns.models import Submission, utcnow
-from campaigns.services.supporter_mail import confirmation_email
+from campaigns.submissions.emails import confirmation_email
 
 log = logging.getLogger(__name__)
 

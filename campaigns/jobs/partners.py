@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from campaigns.jobs import enqueue
-from campaigns.services import partners
+from campaigns.partners import offers as partners
 
 
 def queue_sharing(submission_id: int) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from campaigns.services import retention
+from campaigns.supporters import retention
 
 log = logging.getLogger(__name__)
 

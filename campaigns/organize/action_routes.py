@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
 
+from campaigns.actions import authoring as campaign_service
+from campaigns.actions import stories
+from campaigns.events import rsvps as events
 from campaigns.models import ActionKind, StoryStatus
 from campaigns.organize import bp
 from campaigns.organize.access import requires
 from campaigns.organize.forms import EventForm, PledgeForm, StoryActionForm, StoryEditForm
-from campaigns.services import campaigns as campaign_service
-from campaigns.services import events, stories
 from campaigns.urls import external_url
 
 FORMS = {
@@ -175,8 +176,8 @@ def _embed_page(action, image_form):
 def campaign_updates(campaign_id: int):
     from flask_login import current_user
 
+    from campaigns.actions import follows
     from campaigns.organize.forms import UpdateForm
-    from campaigns.services import follows
 
     item = campaign_service.campaign_of(g.organization, campaign_id)
     form = UpdateForm()
@@ -204,8 +205,8 @@ def campaign_updates(campaign_id: int):
 @bp.post("/<org>/actions/<int:action_id>/image")
 @requires("edit_campaigns")
 def share_image(action_id: int):
+    from campaigns.actions import uploads
     from campaigns.organize.forms import ShareImageForm
-    from campaigns.services import uploads
 
     action = campaign_service.action_of(g.organization, action_id)
     form = ShareImageForm()

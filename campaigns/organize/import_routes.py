@@ -9,7 +9,7 @@ from campaigns.models import ImportStatus
 from campaigns.organize import bp
 from campaigns.organize.access import requires
 from campaigns.organize.supporter_forms import ImportMappingForm, ImportUploadForm
-from campaigns.services import imports
+from campaigns.supporters import imports
 
 
 @bp.route("/<org>/imports", methods=["GET", "POST"])

@@ -6,13 +6,13 @@ from __future__ import annotations
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from campaigns.actions import authoring as campaign_service
 from campaigns.integrity import checks as integrity
 from campaigns.integrity import review as integrity_review
 from campaigns.models import ListKind, ListName
 from campaigns.organize import bp
 from campaigns.organize.access import allowed, fresh_required, requires
 from campaigns.organize.forms import ListEntryForm, RateLimitForm
-from campaigns.services import campaigns as campaign_service
 
 
 @bp.get("/<org>/campaigns/<int:campaign_id>/integrity")

@@ -6,12 +6,12 @@ from __future__ import annotations
 from flask import flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from campaigns.actions import authoring as campaign_service
 from campaigns.models import SharingMode
 from campaigns.organize import bp
 from campaigns.organize.access import allowed, requires
 from campaigns.organize.partner_forms import AddPartnerForm, PartnerSettingsForm
-from campaigns.services import campaigns as campaign_service
-from campaigns.services import partner_admin
+from campaigns.partners import admin as partner_admin
 
 
 def _partners_url(campaign) -> str:

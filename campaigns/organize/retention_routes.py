@@ -8,7 +8,7 @@ from flask_login import current_user
 from campaigns.organize import bp
 from campaigns.organize.access import fresh_required, requires
 from campaigns.organize.supporter_forms import RetentionForm
-from campaigns.services import retention
+from campaigns.supporters import retention
 
 
 @bp.get("/<org>/retention")

@@ -9,10 +9,12 @@ from wtforms.fields.choices import SelectChoice
 
 from campaigns.accounts import logins
 from campaigns.accounts import staff as accounts
+from campaigns.actions import authoring as campaign_service
 from campaigns.core.redirects import safe_next
 from campaigns.core.slugs import is_taken
 from campaigns.directories import admin as directory_admin
 from campaigns.extensions import db
+from campaigns.letters import admin as letter_admin
 from campaigns.models import ActionKind, Campaign, MessageStatus, OutboxEmail
 from campaigns.organize import bp, sessions
 from campaigns.organize.access import allowed, requires
@@ -24,8 +26,6 @@ from campaigns.organize.forms import (
     LoginForm,
     PetitionForm,
 )
-from campaigns.services import campaigns as campaign_service
-from campaigns.services import letter_admin
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -175,7 +175,7 @@ def new_letter(campaign_id: int):
 
 
 def _edit_letter(letter):
-    from campaigns.services.letters import settings_of, template_for
+    from campaigns.letters.compose import settings_of, template_for
 
     form = LetterForm(obj=letter)
     if request.method == "GET":
@@ -276,7 +276,7 @@ def delivery(action_id: int):
 @bp.post("/<org>/actions/<int:action_id>/delivery/review")
 @requires("edit_campaigns")
 def review_held(action_id: int):
-    from campaigns.services.letters import reject_reviewed, release_reviewed
+    from campaigns.letters.compose import reject_reviewed, release_reviewed
 
     action = campaign_service.action_of(g.organization, action_id)
     ids = [int(i) for i in request.form.getlist("message_id") if i.isdigit()] or None

@@ -16,7 +16,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from campaigns.services.exports import COLUMNS, DEFAULT_COLUMNS
+from campaigns.supporters.exports import COLUMNS, DEFAULT_COLUMNS
 
 YES_NO = [SelectChoice("", "Either"), SelectChoice("yes", "Yes"), SelectChoice("no", "No")]
 

@@ -10,8 +10,10 @@ from campaigns.models import ExportStatus
 from campaigns.organize import bp
 from campaigns.organize.access import allowed, fresh_required, requires
 from campaigns.organize.supporter_forms import EraseForm, ExportForm, FilterForm, TagForm
-from campaigns.services import erasure, exports, partner_admin, supporters
-from campaigns.services.supporter_filters import SupporterFilter
+from campaigns.partners import admin as partner_admin
+from campaigns.supporters import erasure, exports
+from campaigns.supporters import lists as supporters
+from campaigns.supporters.filters import SupporterFilter
 
 
 def _filter() -> SupporterFilter:

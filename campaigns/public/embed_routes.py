@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from flask import abort, redirect, render_template, request, url_for
 
+from campaigns.actions import public as action_service
 from campaigns.core import tokens
 from campaigns.extensions import csrf
 from campaigns.headers import embeddable
@@ -30,7 +31,6 @@ from campaigns.public.routes import (
     rsvps_for_thanks,
     take_action,
 )
-from campaigns.services import actions as action_service
 
 EMBED_TOKEN_SECONDS = 4 * 3600
 EMBEDDABLE_KINDS = (ActionKind.petition, ActionKind.pledge, ActionKind.event, ActionKind.story)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from flask import Response, abort, render_template
 
 from campaigns.core.tokens import CANCEL_RSVP, RSVP_CALENDAR
+from campaigns.events import ical
+from campaigns.events import rsvps as events
 from campaigns.models import RsvpStatus
 from campaigns.public import bp
 from campaigns.public.forms import ConfirmForm
-from campaigns.services import events, ical
 from campaigns.urls import external_url
 
 

@@ -18,10 +18,15 @@ from flask_babel import get_locale, gettext
 from wtforms.fields.choices import SelectChoice
 
 from campaigns import select_locale
+from campaigns.actions import follows, stories
+from campaigns.actions import public as action_service
 from campaigns.core.redirects import safe_next
 from campaigns.directories import lookup as directory
+from campaigns.events import rsvps as events
 from campaigns.extensions import csrf
+from campaigns.letters import compose as letters
 from campaigns.models import ActionKind, StoryConsent, utcnow
+from campaigns.partners import offers as partners
 from campaigns.public import bp, form_tokens, page_cache
 from campaigns.public.forms import (
     ConfirmForm,
@@ -34,17 +39,8 @@ from campaigns.public.forms import (
     UnsubscribeForm,
     without_workplace,
 )
-from campaigns.services import actions as action_service
-from campaigns.services import (
-    confirmation,
-    events,
-    follows,
-    letters,
-    partners,
-    stories,
-    subscriptions,
-)
-from campaigns.services.signing import ActionClosed, DisposableEmail, Signer, sign
+from campaigns.submissions import confirmation, subscriptions
+from campaigns.submissions.signing import ActionClosed, DisposableEmail, Signer, sign
 from campaigns.tracking.sources import referrer_host
 
 
@@ -340,7 +336,7 @@ def media(name: str):
     """An uploaded share image; the name is random and checked against the form we give."""
     from flask import send_file
 
-    from campaigns.services.uploads import path_of
+    from campaigns.actions.uploads import path_of
 
     found = path_of(name)
     if found is None:

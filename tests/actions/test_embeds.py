@@ -3,9 +3,9 @@ import re
 import pytest
 from sqlalchemy import select
 
+from campaigns.events import rsvps as events
 from campaigns.extensions import db
 from campaigns.models import ActionKind, Rsvp, Submission
-from campaigns.services import events
 from tests.factories import from_new_address, make_action, make_event, make_petition, signer_form
 
 EMBED_TOKEN = re.compile(r'name="embed_token" value="([^"]+)"')

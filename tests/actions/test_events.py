@@ -7,11 +7,11 @@ from rq import Queue
 from rq.registry import ScheduledJobRegistry
 from sqlalchemy import select
 
+from campaigns.events import rsvps as events
 from campaigns.extensions import db, queues
 from campaigns.jobs.events import reminder_job_id
 from campaigns.models import Action, OutboxEmail, Rsvp, RsvpStatus, Shift, Submission
-from campaigns.services import events
-from campaigns.services.signing import Signer
+from campaigns.submissions.signing import Signer
 from tests.factories import from_new_address, make_event, signer_form
 
 

@@ -3,9 +3,10 @@ from email.utils import parseaddr
 import pytest
 from sqlalchemy import select
 
+from campaigns.actions import follows
 from campaigns.extensions import db
 from campaigns.models import Campaign, Follow, OutboxEmail, Supporter
-from campaigns.services import follows, subscriptions
+from campaigns.submissions import subscriptions
 from tests.conftest import csrf_from
 from tests.factories import make_campaign, make_organization, make_petition, make_user
 

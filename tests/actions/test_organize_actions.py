@@ -79,8 +79,8 @@ def test_bad_pledge_form_is_refused(app, client, csrf, setup):
 
 def test_editing_an_event_keeps_rsvps_of_unchanged_shifts(app, client, csrf, setup):
     """Editing an event shows its shifts as lines; saving keeps shifts whose start stays."""
-    from campaigns.services import events
-    from campaigns.services.signing import Signer
+    from campaigns.events import rsvps as events
+    from campaigns.submissions.signing import Signer
 
     with app.app_context():
         campaign = db.session.get(Campaign, setup["campaign"])

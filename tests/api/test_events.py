@@ -6,10 +6,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from campaigns.events import rsvps as events
 from campaigns.extensions import db
 from campaigns.models import Action, Organization, Rsvp, utcnow
-from campaigns.services import events
-from campaigns.services.signing import Signer
+from campaigns.submissions.signing import Signer
 from tests.api.conftest import ApiClient, make_key
 from tests.api.test_contract import AEP, follow
 from tests.factories import make_campaign, make_event, make_organization

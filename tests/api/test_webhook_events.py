@@ -7,11 +7,11 @@ import json
 from sqlalchemy import select
 
 from campaigns.extensions import db
+from campaigns.letters.compose import send_letter
+from campaigns.letters.provider_events import record_events
 from campaigns.models import Message, MessageStatus, Organization, Submission, Supporter
-from campaigns.services import confirmation, subscriptions
-from campaigns.services.letters import send_letter
-from campaigns.services.provider_events import record_events
-from campaigns.services.signing import Signer
+from campaigns.submissions import confirmation, subscriptions
+from campaigns.submissions.signing import Signer
 from tests.api.webhooks_support import add_endpoint, sign_petition
 from tests.factories import make_campaign, make_letter
 

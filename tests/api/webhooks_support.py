@@ -7,7 +7,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 from campaigns.extensions import db
 from campaigns.models import Action, Organization, Role
-from campaigns.services.signing import Signer, sign
+from campaigns.submissions.signing import Signer, sign
 from campaigns.webhooks import endpoints as webhooks
 from tests.factories import make_user
 

@@ -5,7 +5,7 @@ import pytest
 from campaigns.directories import maps as district_maps
 from campaigns.extensions import db
 from campaigns.models import Directory, LetterSettings, Role
-from campaigns.services.signing import Signer, sign
+from campaigns.submissions.signing import Signer, sign
 from tests.factories import (
     PASSWORD,
     make_campaign,

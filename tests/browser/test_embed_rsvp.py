@@ -7,9 +7,9 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from sqlalchemy import select
 
+from campaigns.events import rsvps as events
 from campaigns.extensions import db
 from campaigns.models import Rsvp, RsvpStatus, Submission
-from campaigns.services import events
 from tests.factories import make_event
 
 pytestmark = pytest.mark.browser

@@ -11,7 +11,7 @@ import pytest
 from campaigns.extensions import db
 from campaigns.integrity import checks as integrity
 from campaigns.models import Submission
-from campaigns.services.signing import Signer, sign
+from campaigns.submissions.signing import Signer, sign
 
 # 12:00:00 UTC: a multiple of 60, 300 and 3600 seconds, so every window starts here.
 T0 = datetime(2026, 3, 2, 12, 0, 0, tzinfo=UTC)

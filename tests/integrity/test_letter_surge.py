@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from campaigns.extensions import db
+from campaigns.letters.compose import release_reviewed, send_letter
 from campaigns.models import Message, MessageStatus, Submission
-from campaigns.services.letters import release_reviewed, send_letter
 from tests.factories import make_letter
 from tests.integrity.conftest import at, set_limits, signer
 

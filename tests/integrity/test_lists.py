@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from campaigns.extensions import db
 from campaigns.integrity import checks as integrity
 from campaigns.models import ListEntry, ListKind, ListName, Submission
-from campaigns.services.signing import DisposableEmail, sign
+from campaigns.submissions.signing import DisposableEmail, sign
 from tests.factories import from_new_address, make_petition, signer_form
 from tests.integrity.conftest import at, sign_at, signer
 

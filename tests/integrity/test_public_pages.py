@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from campaigns.extensions import db
 from campaigns.models import Submission
-from campaigns.services.confirmation import confirmation_token
+from campaigns.submissions.confirmation import confirmation_token
 from campaigns.tracking import counts
 from tests.conftest import csrf_from
 from tests.factories import make_petition, signer_form

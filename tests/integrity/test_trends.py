@@ -11,8 +11,8 @@ from sqlalchemy import select
 from campaigns.extensions import db
 from campaigns.integrity import review
 from campaigns.models import AuditEvent, Role, Submission, Trend, TrendStatus, utcnow
-from campaigns.services.confirmation import confirm
-from campaigns.services.signing import sign
+from campaigns.submissions.confirmation import confirm
+from campaigns.submissions.signing import sign
 from campaigns.tracking import counts
 from campaigns.worker import periodic_jobs
 from tests.factories import make_petition, make_user

@@ -8,10 +8,10 @@ from sqlalchemy import select
 
 from campaigns.extensions import db
 from campaigns.jobs.letters import deliver_messages, retry_failed, sweep_messages
+from campaigns.letters.compose import Letter, LetterError, send_letter
 from campaigns.models import Message, MessageStatus, Submission, utcnow
-from campaigns.services.confirmation import confirm
-from campaigns.services.letters import Letter, LetterError, send_letter
-from campaigns.services.signing import Signer
+from campaigns.submissions.confirmation import confirm
+from campaigns.submissions.signing import Signer
 from tests.factories import make_campaign, make_letter, make_organization
 from tests.letters.conftest import letter_requests, sent_message_ids
 from tests.support.sendgrid_server import Reply

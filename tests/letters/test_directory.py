@@ -24,6 +24,7 @@ from campaigns.directories.importing import (
 )
 from campaigns.directories.lookup import LookupStatus, lookup, normalize_postcode
 from campaigns.extensions import db
+from campaigns.letters.compose import DistrictChoiceNeeded, LetterError, recipients, send_letter
 from campaigns.models import (
     Directory,
     LetterSettings,
@@ -33,8 +34,7 @@ from campaigns.models import (
     Submission,
     Target,
 )
-from campaigns.services.letters import DistrictChoiceNeeded, LetterError, recipients, send_letter
-from campaigns.services.signing import Signer
+from campaigns.submissions.signing import Signer
 from tests.factories import make_campaign, make_letter, make_organization
 
 DATA = Path(__file__).parent.parent / "data"

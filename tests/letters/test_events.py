@@ -13,10 +13,10 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import func, select
 
 from campaigns.extensions import db
+from campaigns.letters.compose import send_letter
+from campaigns.letters.provider_events import record_events
 from campaigns.models import Message, MessageStatus, ProviderEvent
-from campaigns.services.letters import send_letter
-from campaigns.services.provider_events import record_events
-from campaigns.services.signing import Signer
+from campaigns.submissions.signing import Signer
 from tests.factories import make_letter
 from tests.letters.conftest import sent_message_ids
 

@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 from campaigns.extensions import db, queues
 from campaigns.jobs.letters import queue_delivery, sweep_messages
+from campaigns.letters.compose import send_letter
 from campaigns.models import Message, MessageStatus, utcnow
-from campaigns.services.letters import send_letter
-from campaigns.services.signing import Signer
+from campaigns.submissions.signing import Signer
 from tests.factories import make_letter
 from tests.letters.conftest import sent_message_ids
 from tests.support.processes import kill_tree

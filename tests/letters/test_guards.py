@@ -5,9 +5,9 @@ from sqlalchemy import select
 
 from campaigns.extensions import db
 from campaigns.jobs.letters import deliver_messages
+from campaigns.letters.compose import Letter, reject_reviewed, release_reviewed, send_letter
 from campaigns.models import ActionTarget, LetterSettings, Message, Role, utcnow
-from campaigns.services.letters import Letter, reject_reviewed, release_reviewed, send_letter
-from campaigns.services.signing import Signer
+from campaigns.submissions.signing import Signer
 from tests.factories import make_campaign, make_letter, make_organization, make_user
 from tests.letters.conftest import sent_message_ids
 

@@ -146,8 +146,8 @@ def test_delivery_page_lists_failures_and_retries_them(
         make_user(org, Role.organizer, email="org@example.org")
         action = make_letter(make_campaign(org), targets=[("Pat Boss", "CEO", "ceo@acme.example")])
         action_id = action.id
-        from campaigns.services.letters import send_letter
-        from campaigns.services.signing import Signer
+        from campaigns.letters.compose import send_letter
+        from campaigns.submissions.signing import Signer
 
         send_letter(action, Signer("Ana", "Ruiz", "ana@example.org"))
         from campaigns.jobs.letters import deliver_messages

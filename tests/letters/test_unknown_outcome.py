@@ -11,10 +11,10 @@ from sqlalchemy import select
 from campaigns import mail
 from campaigns.extensions import db
 from campaigns.jobs.letters import deliver_messages, retry_failed, sweep_messages
+from campaigns.letters.compose import send_letter
+from campaigns.letters.provider_events import record_events
 from campaigns.models import Message, MessageStatus, utcnow
-from campaigns.services.letters import send_letter
-from campaigns.services.provider_events import record_events
-from campaigns.services.signing import Signer
+from campaigns.submissions.signing import Signer
 from tests.factories import make_letter
 from tests.letters.conftest import sent_message_ids
 

@@ -3,7 +3,7 @@ from sqlalchemy import select
 
 from campaigns.extensions import db
 from campaigns.models import Action, Campaign, CampaignStatus, Role
-from campaigns.services.signing import Signer, sign
+from campaigns.submissions.signing import Signer, sign
 from tests.factories import make_campaign, make_organization, make_petition, make_user
 
 

@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from campaigns.actions import stories
 from campaigns.extensions import db
 from campaigns.models import (
     ActionKind,
@@ -36,8 +37,7 @@ from campaigns.models import (
     WebhookEndpoint,
     utcnow,
 )
-from campaigns.services import stories
-from campaigns.services.signing import Signer
+from campaigns.submissions.signing import Signer
 from tests.factories import (
     make_action,
     make_campaign,

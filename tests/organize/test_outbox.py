@@ -1,5 +1,5 @@
 from campaigns.models import Role
-from campaigns.services.signing import Signer, sign
+from campaigns.submissions.signing import Signer, sign
 from tests.factories import make_campaign, make_organization, make_petition, make_user
 
 
@@ -31,7 +31,7 @@ def test_empty_outbox_explains_itself(app, client, login):
 
 def test_letters_land_in_the_outbox_of_their_organization(app, client, login, run_jobs):
     """With the outbox backend, a sent letter is readable on its organization's outbox."""
-    from campaigns.services.letters import send_letter
+    from campaigns.letters.compose import send_letter
     from tests.factories import make_letter
 
     with app.app_context():

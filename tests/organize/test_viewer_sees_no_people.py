@@ -5,9 +5,9 @@ import re
 from collections import deque
 
 from campaigns.extensions import db
+from campaigns.letters.compose import Letter, send_letter
 from campaigns.models import LetterSettings, Role
-from campaigns.services.letters import Letter, send_letter
-from campaigns.services.signing import Signer, sign
+from campaigns.submissions.signing import Signer, sign
 from tests.factories import make_campaign, make_letter, make_organization, make_petition, make_user
 
 ORG = "/organize/local-1/"

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from campaigns.extensions import db
 from campaigns.models import OptIn, Role, SharingMode, Submission, Supporter
-from campaigns.services.confirmation import confirmation_token
+from campaigns.submissions.confirmation import confirmation_token
 from tests.conftest import csrf_from
 from tests.factories import (
     from_new_address,

@@ -136,7 +136,7 @@ def test_the_hosts_export_names_the_partners_each_person_opted_in_to(
     ]
     with app.app_context():
         from campaigns.models import CampaignPartner
-        from campaigns.services import partner_admin
+        from campaigns.partners import admin as partner_admin
 
         riders = db.session.scalars(
             db.select(CampaignPartner).filter_by(organization_id=coalition.riders_id)
@@ -151,8 +151,8 @@ def test_a_filter_naming_the_host_itself_finds_no_one_else(app, coalition, share
     finds nobody of the host's (opt-ins are never written about the partner's people)."""
     from sqlalchemy import select
 
-    from campaigns.services import supporter_filters
-    from campaigns.services.supporter_filters import SupporterFilter
+    from campaigns.supporters import filters as supporter_filters
+    from campaigns.supporters.filters import SupporterFilter
 
     with app.app_context():
         f = SupporterFilter(partner_id=coalition.food_id)

@@ -8,8 +8,10 @@ from sqlalchemy import select
 
 from campaigns.extensions import db
 from campaigns.models import CampaignPartner, OptIn, OptInState, Submission, Supporter
-from campaigns.services import erasure, partner_admin, partners
-from campaigns.services.signing import Signer, sign
+from campaigns.partners import admin as partner_admin
+from campaigns.partners import offers as partners
+from campaigns.submissions.signing import Signer, sign
+from campaigns.supporters import erasure
 from campaigns.worker import periodic_jobs
 from tests.partners.conftest import (
     confirm,
@@ -57,7 +59,7 @@ def test_confirming_shares_with_the_partner(app, client, coalition, run_jobs):
 @pytest.mark.both_databases
 def test_the_confirmation_page_names_the_partners(app, client, coalition):
     """The person pressing the button is told which lists it adds them to."""
-    from campaigns.services.confirmation import confirmation_token
+    from campaigns.submissions.confirmation import confirmation_token
 
     sign_form(client, coalition.slug, partners=[coalition.food_id], email="ask@example.org")
     sign_form(client, coalition.slug, email="plain@example.org")
@@ -228,7 +230,7 @@ def test_unsubscribing_from_the_host_keeps_the_partner_subscription(
     app, client, coalition, run_jobs
 ):
     """Leaving the host's list is not leaving the partner's: each is its own consent."""
-    from campaigns.services import subscriptions
+    from campaigns.submissions import subscriptions
 
     sign_form(
         client,

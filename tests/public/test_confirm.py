@@ -3,8 +3,8 @@ from sqlalchemy import select
 
 from campaigns.extensions import db
 from campaigns.models import Submission
-from campaigns.services.confirmation import confirmation_token
-from campaigns.services.signing import Signer, sign
+from campaigns.submissions.confirmation import confirmation_token
+from campaigns.submissions.signing import Signer, sign
 from campaigns.tracking import counts
 from tests.conftest import csrf_from
 from tests.factories import make_petition
@@ -90,7 +90,7 @@ def test_unsubscribe_token_cannot_confirm(app, client, signed):
     """Tokens are bound to their purpose: an unsubscribe token is no confirmation."""
     slug, _, submission_id = signed
     with app.app_context():
-        from campaigns.services.subscriptions import unsubscribe_token
+        from campaigns.submissions.subscriptions import unsubscribe_token
 
         supporter = db.session.get(Submission, submission_id).supporter
         wrong = unsubscribe_token(supporter)

@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 
 from campaigns.extensions import db
 from campaigns.models import Message, Submission, Supporter
-from campaigns.services.confirmation import confirmation_token
-from campaigns.services.signing import Signer, sign
-from campaigns.services.subscriptions import unsubscribe_token
+from campaigns.submissions.confirmation import confirmation_token
+from campaigns.submissions.signing import Signer, sign
+from campaigns.submissions.subscriptions import unsubscribe_token
 from tests.conftest import csrf_from
 from tests.factories import from_new_address, make_letter, make_petition, signer_form
 

@@ -1,5 +1,5 @@
+from campaigns.actions.public import PER_PAGE
 from campaigns.models import CampaignStatus
-from campaigns.services.actions import PER_PAGE
 from tests.factories import make_campaign, make_petition
 
 

@@ -2,8 +2,8 @@ import pytest
 
 from campaigns.extensions import db
 from campaigns.models import Supporter
-from campaigns.services.signing import Signer, sign
-from campaigns.services.subscriptions import unsubscribe_token
+from campaigns.submissions.signing import Signer, sign
+from campaigns.submissions.subscriptions import unsubscribe_token
 from tests.conftest import csrf_from
 from tests.factories import make_petition
 

@@ -8,8 +8,8 @@ from sqlalchemy import select, update
 from campaigns.extensions import db
 from campaigns.jobs import counts as count_jobs
 from campaigns.models import Action, ActionHourlyCount, Submission
-from campaigns.services.confirmation import confirm
-from campaigns.services.signing import Signer, sign
+from campaigns.submissions.confirmation import confirm
+from campaigns.submissions.signing import Signer, sign
 from campaigns.tracking import counts
 from tests.factories import make_petition
 

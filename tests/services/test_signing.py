@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from campaigns.extensions import db
 from campaigns.models import Action, CampaignStatus, Submission, Supporter
-from campaigns.services.signing import ActionClosed, Signer, sign
+from campaigns.submissions.signing import ActionClosed, Signer, sign
 from campaigns.tracking import counts
 from tests.factories import make_campaign, make_organization, make_petition
 

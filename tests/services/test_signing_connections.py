@@ -3,7 +3,7 @@ from sqlalchemy import create_engine, func, select, text
 
 from campaigns.extensions import db
 from campaigns.models import Action, Submission
-from campaigns.services.signing import Signer, sign
+from campaigns.submissions.signing import Signer, sign
 from tests.factories import make_petition
 
 pytestmark = pytest.mark.parametrize("backend", ["postgresql"], indirect=True)

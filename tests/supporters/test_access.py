@@ -7,8 +7,9 @@ from sqlalchemy import select
 from campaigns.extensions import db
 from campaigns.mail import suppressions
 from campaigns.models import Role, Suppression
-from campaigns.services import exports, imports, supporters
-from campaigns.services.supporter_filters import SupporterFilter
+from campaigns.supporters import exports, imports
+from campaigns.supporters import lists as supporters
+from campaigns.supporters.filters import SupporterFilter
 from tests.conftest import csrf_from
 from tests.factories import make_organization, make_user
 from tests.supporters.data import make_supporter

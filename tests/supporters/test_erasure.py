@@ -20,7 +20,8 @@ from campaigns.models import (
     Target,
     utcnow,
 )
-from campaigns.services import erasure, supporters
+from campaigns.supporters import erasure
+from campaigns.supporters import lists as supporters
 from campaigns.tracking import counts
 from tests.factories import make_campaign, make_organization, make_petition, make_user
 from tests.supporters.data import make_supporter

@@ -13,8 +13,8 @@ from sqlalchemy import func, insert, select
 from campaigns.extensions import db
 from campaigns.models import AuditEvent, Export, ExportStatus, Role, Supporter, utcnow
 from campaigns.organize import sessions
-from campaigns.services import exports
-from campaigns.services.supporter_filters import SupporterFilter
+from campaigns.supporters import exports
+from campaigns.supporters.filters import SupporterFilter
 from tests.factories import make_campaign, make_organization, make_petition, make_user
 from tests.supporters.data import make_supporter
 
@@ -106,7 +106,7 @@ def test_cells_that_start_like_formulas_are_neutralized(app, client, login, csrf
             make_supporter(
                 organization, (), first_name=value, city="@Oakland" if n == 0 else "Oakland"
             )
-        from campaigns.services import supporters
+        from campaigns.supporters import lists as supporters
 
         person = db.session.scalar(select(Supporter).order_by(Supporter.id).limit(1))
         supporters.add_tag(organization, person, "=cmd|' /C calc'!A0")

@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from campaigns.extensions import db
 from campaigns.models import Role, Tagging
-from campaigns.services import supporter_filters
-from campaigns.services.supporter_filters import SupporterFilter
+from campaigns.supporters import filters as supporter_filters
+from campaigns.supporters.filters import SupporterFilter
 from tests.factories import make_campaign, make_organization, make_petition, make_user
 from tests.supporters.data import make_supporter
 

@@ -16,7 +16,7 @@ from campaigns.models import (
     Supporter,
     utcnow,
 )
-from campaigns.services import retention
+from campaigns.supporters import retention
 from campaigns.tracking import counts
 from tests.factories import make_campaign, make_organization, make_petition, make_user
 from tests.supporters.data import make_supporter

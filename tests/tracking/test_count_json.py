@@ -1,6 +1,6 @@
 from campaigns.extensions import db
 from campaigns.models import Action, CampaignStatus
-from campaigns.services.signing import Signer, sign
+from campaigns.submissions.signing import Signer, sign
 from campaigns.tracking import counts
 from tests.factories import make_campaign, make_petition
 

@@ -6,8 +6,8 @@ from sqlalchemy import select
 
 from campaigns.extensions import db
 from campaigns.models import Organization, Role, Submission, utcnow
-from campaigns.services.confirmation import confirm
-from campaigns.services.signing import Signer, sign
+from campaigns.submissions.confirmation import confirm
+from campaigns.submissions.signing import Signer, sign
 from campaigns.tracking import counts
 from campaigns.tracking import dashboard as tracking
 from tests.factories import make_campaign, make_organization, make_petition, make_user

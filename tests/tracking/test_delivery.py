@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from campaigns.extensions import db
 from campaigns.models import Organization, OutboxEmail, PetitionDelivery, Submission
-from campaigns.services.confirmation import confirm
-from campaigns.services.signing import Signer, sign
+from campaigns.submissions.confirmation import confirm
+from campaigns.submissions.signing import Signer, sign
 from campaigns.tracking import petition_delivery as delivery
 from tests.factories import make_campaign, make_council_letter, make_letter, make_petition
 

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from campaigns.directories import maps as district_maps
 from campaigns.extensions import db
 from campaigns.models import AuditEvent, DistrictMap, PostcodeDistrict, Role
-from campaigns.services.signing import Signer, sign
+from campaigns.submissions.signing import Signer, sign
 from tests.factories import make_council_letter, make_user
 
 FIXTURE = Path(__file__).parent.parent / "data" / "oakland-wards.geojson"

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from campaigns.extensions import db
 from campaigns.jobs import milestones as milestone_jobs
 from campaigns.models import Action, Milestone, Organization, OutboxEmail, Role
-from campaigns.services.signing import Signer, sign
+from campaigns.submissions.signing import Signer, sign
 from campaigns.tracking import counts, milestones
 from tests.factories import make_campaign, make_organization, make_petition, make_user
 

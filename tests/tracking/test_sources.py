@@ -2,7 +2,7 @@ from sqlalchemy import select
 
 from campaigns.extensions import db
 from campaigns.models import Organization, Submission
-from campaigns.services.signing import Signer, sign
+from campaigns.submissions.signing import Signer, sign
 from campaigns.tracking import sources
 from tests.conftest import csrf_from
 from tests.factories import make_campaign, make_council_letter, make_petition, signer_form

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from campaigns.extensions import db
 from campaigns.models import Action, Organization, PetitionDelivery
-from campaigns.services.signing import Signer, sign
+from campaigns.submissions.signing import Signer, sign
 from campaigns.tracking import petition_delivery as delivery
 from campaigns.tracking import sources
 from tests.factories import make_campaign, make_petition

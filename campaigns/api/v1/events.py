@@ -29,9 +29,9 @@ from campaigns.api.v1.hal import (
     parse_filter,
 )
 from campaigns.api.v1.people import person_or_404
+from campaigns.events import rsvps as event_service
 from campaigns.extensions import db
 from campaigns.models import Action, ActionKind, Rsvp, RsvpStatus, Shift, Submission
-from campaigns.services import events as event_service
 
 OSDI_STATUS = {
     RsvpStatus.attending: "accepted",

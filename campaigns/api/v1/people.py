@@ -19,7 +19,7 @@ from campaigns.api.v1.hal import (
 from campaigns.database import utc_iso
 from campaigns.extensions import db
 from campaigns.models import Supporter
-from campaigns.services import people
+from campaigns.supporters import people
 
 
 def person_or_404(person_id: str) -> Supporter:

@@ -26,8 +26,8 @@ from campaigns.api.v1.hal import (
 from campaigns.api.v1.people import changes_from, email_from, person_or_404
 from campaigns.extensions import db
 from campaigns.models import Action, ActionKind, Submission
-from campaigns.services import people
-from campaigns.services.signing import ActionClosed, Signer, sign
+from campaigns.submissions.signing import ActionClosed, Signer, sign
+from campaigns.supporters import people
 from campaigns.tracking import counts
 
 # A signature changes when it is confirmed; confirmation never comes before signing.

@@ -28,7 +28,7 @@ from campaigns.api.v1.hal import (
 from campaigns.api.v1.people import person_or_404
 from campaigns.extensions import db
 from campaigns.models import Organization, Supporter, Tag, Tagging
-from campaigns.services import supporters
+from campaigns.supporters import lists as supporters
 
 
 def tag_or_404(tag_id: str) -> Tag:

@@ -26,7 +26,7 @@ from campaigns.models import (
     Target,
     utcnow,
 )
-from campaigns.services.signing import Signer, SignResult, sign
+from campaigns.submissions.signing import Signer, SignResult, sign
 
 MERGE_FIELD = re.compile(r"\{(\w+)\}")
 MERGE_FIELDS = (

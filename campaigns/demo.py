@@ -10,10 +10,10 @@ from pathlib import Path
 from sqlalchemy import select
 
 from campaigns.accounts.staff import create_owner
+from campaigns.actions import authoring as campaign_service
 from campaigns.extensions import db
+from campaigns.letters import admin as letter_admin
 from campaigns.models import Organization
-from campaigns.services import campaigns as campaign_service
-from campaigns.services import letter_admin
 
 DEMO_EMAIL = "demo-owner@example.org"
 DEMO_ORGANIZATION = "Demo Workers United"

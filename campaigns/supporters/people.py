@@ -15,7 +15,7 @@ from sqlalchemy import select
 from campaigns.core.addresses import canonical_email
 from campaigns.extensions import db
 from campaigns.models import Supporter, utcnow
-from campaigns.services.signing import Signer, _upsert_supporter
+from campaigns.submissions.signing import Signer, _upsert_supporter
 
 # Names reject markup characters, as on the sign form (docs/decisions.md).
 MARKUP = set("<>{}[]\\")

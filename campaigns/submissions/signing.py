@@ -20,13 +20,13 @@ from sqlalchemy import and_, bindparam, case, not_, or_, select, true
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Compiled, Dialect
 
+from campaigns.actions.public import ActionRef
 from campaigns.core.addresses import canonical_email
 from campaigns.database import autocommit_engine, dialect_insert, new_uuid
 from campaigns.extensions import db, queues
 from campaigns.integrity import checks as integrity
 from campaigns.integrity.checks import DisposableEmail, Verdict
 from campaigns.models import Action, Campaign, CampaignStatus, Submission, Supporter, utcnow
-from campaigns.services.actions import ActionRef
 from campaigns.webhooks import endpoints as webhooks
 
 __all__ = ["ActionClosed", "DisposableEmail", "SignResult", "Signer", "Verdict", "sign"]
@@ -125,7 +125,7 @@ def sign(
     if signer.partners:
         # Opt-ins are rows of their own, written with a new submission (the rarer, several-
         # statement path); after the limits, which must not count this as a letter.
-        from campaigns.services.partners import with_opt_ins
+        from campaigns.partners.offers import with_opt_ins
 
         on_created = with_opt_ins(on_created, action.campaign_id, signer.partners, signer.source)
     after_commit = None

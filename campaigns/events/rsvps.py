@@ -17,7 +17,7 @@ from sqlalchemy import func, select, update
 from campaigns.core import tokens
 from campaigns.extensions import db
 from campaigns.models import Action, Rsvp, RsvpStatus, Shift, Submission, utcnow
-from campaigns.services.signing import Signer, SignResult, sign
+from campaigns.submissions.signing import Signer, SignResult, sign
 
 # Reminders go out this long before a shift starts.
 REMINDER_BEFORE = timedelta(days=1)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
 
+from campaigns.actions.authoring import prepare_action
 from campaigns.extensions import db
 from campaigns.models import (
     Action,
@@ -22,7 +23,6 @@ from campaigns.models import (
     MessageStatus,
     Target,
 )
-from campaigns.services.campaigns import prepare_action
 
 
 @dataclass

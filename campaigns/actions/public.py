@@ -216,7 +216,7 @@ def public_campaign_or_404(slug: str) -> Campaign:
 
 def campaign_page(campaign: Campaign) -> dict:
     """Every action of the campaign with its count, and the stories approved for publication."""
-    from campaigns.services.stories import published_stories
+    from campaigns.actions.stories import published_stories
 
     stories = {
         a.id: published_stories(a, limit=5) for a in campaign.actions if a.kind == ActionKind.story

@@ -7,8 +7,8 @@ from flask_babel import force_locale, gettext
 
 from campaigns.mail import EmailMessage
 from campaigns.models import ActionKind, Submission, Supporter
-from campaigns.services.confirmation import confirmation_token
-from campaigns.services.subscriptions import unsubscribe_token
+from campaigns.submissions.confirmation import confirmation_token
+from campaigns.submissions.subscriptions import unsubscribe_token
 from campaigns.urls import external_url
 
 
@@ -37,8 +37,8 @@ def confirmation_email(submission: Submission) -> EmailMessage:
             ),
         }
         if action.kind == ActionKind.event:
-            from campaigns.services import events
-            from campaigns.services.event_mail import rsvp_links
+            from campaigns.events import rsvps as events
+            from campaigns.events.emails import rsvp_links
 
             context["rsvps"] = [
                 (row, rsvp_links(row)) for row in events.rsvps_of_submission(submission.id)

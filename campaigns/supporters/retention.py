@@ -21,7 +21,7 @@ from campaigns.models import (
     User,
     utcnow,
 )
-from campaigns.services import erasure
+from campaigns.supporters import erasure
 
 log = logging.getLogger(__name__)
 MAX_DAYS = 3650

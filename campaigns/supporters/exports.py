@@ -40,8 +40,8 @@ from campaigns.models import (
     User,
     utcnow,
 )
-from campaigns.services import supporter_filters
-from campaigns.services.supporter_filters import SupporterFilter
+from campaigns.supporters import filters as supporter_filters
+from campaigns.supporters.filters import SupporterFilter
 
 log = logging.getLogger(__name__)
 

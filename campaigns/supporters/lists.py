@@ -20,8 +20,8 @@ from campaigns.models import (
     Tagging,
     User,
 )
-from campaigns.services import supporter_filters
-from campaigns.services.supporter_filters import SupporterFilter
+from campaigns.supporters import filters as supporter_filters
+from campaigns.supporters.filters import SupporterFilter
 
 PAGE_SIZE = 50
 TAG_NAME_MAX = 60

@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import render_template
 from flask_babel import force_locale, gettext
 
+from campaigns.events import rsvps as events
 from campaigns.mail import EmailMessage
 from campaigns.models import Rsvp
-from campaigns.services import events
-from campaigns.services.supporter_mail import unsubscribe_headers
+from campaigns.submissions.emails import unsubscribe_headers
 from campaigns.urls import external_url
 
 

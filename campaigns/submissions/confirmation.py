@@ -53,11 +53,11 @@ def confirm(submission: Submission) -> bool:
 
     queue_tally()
     # Letters written in this supporter's name were waiting for exactly this.
-    from campaigns.services.letters import release_confirmed
+    from campaigns.letters.compose import release_confirmed
 
     release_confirmed(submission.id)
     # And so were the partners this person opted in to: only now do they get them.
-    from campaigns.services.partners import queue_sharing
+    from campaigns.partners.offers import queue_sharing
 
     queue_sharing(submission.id)
     from campaigns.webhooks import endpoints as webhooks

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy import and_, exists, func, select, update
 
+from campaigns.actions.public import REF_CACHE_SIZE, REF_SECONDS
 from campaigns.database import dialect_insert, new_uuid
 from campaigns.extensions import db
 from campaigns.models import (
@@ -32,7 +33,6 @@ from campaigns.models import (
     Supporter,
     utcnow,
 )
-from campaigns.services.actions import REF_CACHE_SIZE, REF_SECONDS
 
 log = logging.getLogger(__name__)
 

@@ -26,7 +26,7 @@ from campaigns.models import (
     User,
     utcnow,
 )
-from campaigns.services import partners
+from campaigns.partners import offers as partners
 from campaigns.urls import external_url
 
 SOURCE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")

@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from campaigns.extensions import db
 from campaigns.models import Action, Story, StoryConsent, StoryStatus, Submission, utcnow
-from campaigns.services.signing import Signer, SignResult, sign
+from campaigns.submissions.signing import Signer, SignResult, sign
 
 PUBLIC_CONSENTS = (StoryConsent.name_city, StoryConsent.anonymous)
 
