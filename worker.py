@@ -1,7 +1,15 @@
 """Run an RQ worker for campaigns: `python worker.py [queue ...]`.
 
-Listens to every queue (mail, exports, default) unless queue names are given, runs RQ's
-scheduler for delayed jobs and retries, and runs each job inside the application context.
+Listens to every queue, in this order, unless queue names are given:
+
+- `counts`: folding new submissions into the counts, and milestone checks;
+- `mail`: confirmations, letters, digests, petition deliveries, invitations, reminders,
+  campaign updates and other notices;
+- `exports`: supporter exports and imports;
+- `default`: webhooks, partner sharing, and the periodic sweeps and prunes.
+
+It runs RQ's scheduler for delayed jobs and retries, and each job inside the application
+context. The periodic jobs are enqueued by `flask --app wsgi cron` (one per deployment).
 """
 
 import sys

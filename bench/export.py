@@ -4,7 +4,7 @@
 
 Starts a throw-away PostgreSQL and Redis, migrates, creates an organization with a petition,
 and generates N supporters (1,000,000 by default), each with a signature, with
-INSERT … SELECT generate_series. Ours: the export job (`campaigns.jobs.exports.build_export`)
+INSERT … SELECT generate_series. Ours: the export job (`campaigns.supporters.tasks.build_export`)
 builds the CSV of everyone with every column, in a fresh Python process so its peak
 memory (ru_maxrss) is the export's own. The baseline, in the same run and on the same
 server: psycopg running `COPY (the same SELECT) TO STDOUT WITH (FORMAT csv)` into a file.
@@ -198,8 +198,8 @@ def child(database_url: str, redis_url: str, folder: str) -> int:
     """Run the export job once in this process; print what it did as JSON."""
     from campaigns import create_app
     from campaigns.extensions import db
-    from campaigns.jobs.exports import build_export
     from campaigns.models import Export
+    from campaigns.supporters.tasks import build_export
 
     export_id = int(os.environ["CAMPAIGNS_BENCH_EXPORT_ID"])
     app = create_app(config(database_url, redis_url, Path(folder)))

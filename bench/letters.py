@@ -5,7 +5,7 @@
 Starts a throw-away PostgreSQL and Redis and a local SendGrid-compatible server, migrates,
 and seeds a live campaign with two identical letter actions, one per scenario, whose text is
 shared (no merge fields), with three fixed targets. For each scenario it writes N confirmed,
-queued letters in bulk, queues them with `queue_delivery`, and times W real RQ workers
+queued letters in bulk, queues them with `queue_letters`, and times W real RQ workers
 (`AppWorker`) sending them until the queue is empty:
 
   (a) shared text, one Reply-To: every letter answers to the same address, so letters batch
@@ -184,7 +184,7 @@ def run(args, stack) -> int:
     )
     print(
         "letters: confirmed submissions with one queued message per target, due now, written "
-        "in bulk (SQLAlchemy Core); all queued with one queue_delivery(ids) call "
+        "in bulk (SQLAlchemy Core); all queued with one queue_letters(ids) call "
         f"(jobs of up to {job_size()} letters)"
     )
     print(
@@ -479,12 +479,14 @@ class Workers:
         """With several workers, one barrier job per worker at the head of the queue."""
         if self.count == 1:
             return []
-        from campaigns.jobs import enqueue
+        from campaigns.queues import enqueue
 
         key = f"bench:barrier:{self.runs}"
         with self.app.app_context():
             return [
-                enqueue(jobs_module.barrier, key, self.count, queue="mail", retry=False).id
+                enqueue(
+                    f"{jobs_module.__name__}.barrier", key, self.count, queue="mail", retry=False
+                ).id
                 for _ in range(self.count)
             ]
 
@@ -591,7 +593,7 @@ def queued_job_ids(app) -> list[str]:
 
 
 def job_size() -> int:
-    from campaigns.jobs.letters import JOB_SIZE
+    from campaigns.letters.delivery import JOB_SIZE
 
     return JOB_SIZE
 
@@ -620,14 +622,14 @@ class Baseline:
 
 
 def measure_noop(app, workers: Workers, jobs_module, count: int) -> Baseline:
-    """`count` no-op jobs, enqueued as delivery jobs are (campaigns.jobs.enqueue on the mail
+    """`count` no-op jobs, enqueued as delivery jobs are (campaigns.queues.enqueue on the mail
     queue, no retry), run by the same workers."""
-    from campaigns.jobs import enqueue
+    from campaigns.queues import enqueue
 
     barrier_ids = workers.barriers(jobs_module)
     with app.app_context():
         for _ in range(count):
-            enqueue(jobs_module.noop, queue="mail", retry=False)
+            enqueue(f"{jobs_module.__name__}.noop", queue="mail", retry=False)
     measured = [i for i in queued_job_ids(app) if i not in set(barrier_ids)]
     wall = workers.run()
     return Baseline(count, JobWindow(app, measured), wall, workers.count)
@@ -688,14 +690,14 @@ def deliver(app, workers: Workers, jobs_module, sendgrid, engine, scenario: Scen
 
     from sqlalchemy import text
 
-    from campaigns.jobs.letters import queue_delivery
+    from campaigns.letters.delivery import queue_letters
 
     result = Result(scenario, workers.count)
     tally = Tally()
     sendgrid.requests = tally
     barrier_ids = workers.barriers(jobs_module)
     with app.app_context():
-        queue_delivery(scenario.message_ids)
+        queue_letters(scenario.message_ids)
     measured = [i for i in queued_job_ids(app) if i not in set(barrier_ids)]
     result.wall = workers.run()
     result.window = JobWindow(app, measured)

@@ -8,18 +8,10 @@ from collections.abc import Callable
 from flask import Flask
 from rq import Worker
 from rq.cron import CronScheduler
+from rq.utils import import_attribute
 
 from campaigns.extensions import db, queues
-from campaigns.jobs import audit as audit_jobs
-from campaigns.jobs import counts as count_jobs
-from campaigns.jobs import digests as digest_jobs
-from campaigns.jobs import exports as export_jobs
-from campaigns.jobs import integrity as integrity_jobs
-from campaigns.jobs import letters as letter_jobs
-from campaigns.jobs import mail as mail_jobs
-from campaigns.jobs import partners as partner_jobs
-from campaigns.jobs import retention as retention_jobs
-from campaigns.jobs import webhooks as webhook_jobs
+from campaigns.letters.digests import DIGEST_CRON
 
 log = logging.getLogger(__name__)
 
@@ -52,36 +44,45 @@ def build_worker(app: Flask, queue_names: list[str] | None = None) -> AppWorker:
     return worker
 
 
+# (task, queue, interval in seconds) for the cron scheduler.
+PERIODIC_TASKS: list[tuple[str, str, int]] = [
+    # Signing and confirming queue a tally themselves; this one catches what a Redis outage
+    # or a lost job left uncounted.
+    ("campaigns.tracking.tasks.tally_counts", "counts", 30),
+    ("campaigns.submissions.tasks.sweep_confirmations", "mail", 300),
+    ("campaigns.core.tasks.prune_audit_log", "default", 24 * 60 * 60),
+    ("campaigns.letters.tasks.sweep_messages", "mail", 60),
+    ("campaigns.supporters.tasks.delete_expired_exports", "exports", 15 * 60),
+    ("campaigns.supporters.tasks.apply_retention_policies", "default", 24 * 60 * 60),
+    # Bulk signing from one address or domain, for organizers to review.
+    ("campaigns.integrity.tasks.flag_trends", "default", 300),
+    ("campaigns.integrity.tasks.forget_addresses", "default", 24 * 60 * 60),
+    ("campaigns.webhooks.tasks.retry_webhooks", "default", 60),
+    # Confirming queues the sharing itself; this catches what a Redis outage dropped.
+    ("campaigns.partners.tasks.sweep_opt_ins", "default", 300),
+]
+
+# (task, queue, cron expression, job timeout as a multiple of JOB_TIMEOUT).
+SCHEDULED_TASKS: list[tuple[str, str, str, int]] = [
+    ("campaigns.letters.tasks.send_digests", "mail", DIGEST_CRON, 10),
+]
+
+
 def periodic_jobs() -> list[tuple[Callable, str, int]]:
-    """(job function, queue, interval in seconds) for the cron scheduler."""
-    return [
-        # Signing and confirming queue a tally themselves; this one catches what a Redis
-        # outage or a lost job left uncounted.
-        (count_jobs.tally_counts, "counts", 30),
-        (mail_jobs.sweep_confirmations, "mail", 300),
-        (audit_jobs.prune_audit_log, "default", 24 * 60 * 60),
-        (letter_jobs.sweep_messages, "mail", 60),
-        (export_jobs.delete_expired_exports, "exports", 15 * 60),
-        (retention_jobs.apply_retention_policies, "default", 24 * 60 * 60),
-        # Bulk signing from one address or domain, for organizers to review.
-        (integrity_jobs.flag_trends, "default", 300),
-        (integrity_jobs.forget_addresses, "default", 24 * 60 * 60),
-        (webhook_jobs.retry_webhooks, "default", 60),
-        # Confirming queues the sharing itself; this catches what a Redis outage dropped.
-        (partner_jobs.sweep_opt_ins, "default", 300),
-    ]
+    """PERIODIC_TASKS with each task resolved to its function (a name that does not resolve
+    fails here, when the scheduler starts, not an hour later in a worker)."""
+    return [(import_attribute(task), queue, interval) for task, queue, interval in PERIODIC_TASKS]
 
 
 def build_cron(app: Flask) -> CronScheduler:
     """The scheduler that enqueues the periodic sweeps; run exactly one per deployment."""
     with app.app_context():
         cron = CronScheduler(connection=queues.connection, name="campaigns-cron")
+    timeout = app.config["JOB_TIMEOUT"]
     for func, queue_name, interval in periodic_jobs():
-        cron.register(func, queue_name, interval=interval, job_timeout=app.config["JOB_TIMEOUT"])
-    cron.register(
-        digest_jobs.send_digests,
-        "mail",
-        cron=digest_jobs.DIGEST_CRON,
-        job_timeout=app.config["JOB_TIMEOUT"] * 10,
-    )
+        cron.register(func, queue_name, interval=interval, job_timeout=timeout)
+    for task, queue_name, expression, times in SCHEDULED_TASKS:
+        cron.register(
+            import_attribute(task), queue_name, cron=expression, job_timeout=timeout * times
+        )
     return cron

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
-import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -20,6 +19,7 @@ from redis.exceptions import RedisError
 from sqlalchemy import bindparam, select, update
 
 from campaigns.core import audit, reads
+from campaigns.core.cache import MISSING, TTLCache
 from campaigns.extensions import db, queues
 from campaigns.models import ApiKey, ApiScope, Organization, User, utcnow
 
@@ -128,11 +128,10 @@ _KEY_BY_HASH = select(ApiKey.id, ApiKey.organization_id, ApiKey.scope, ApiKey.la
 )
 
 
-def _known() -> dict[str, tuple[KeyRef, float, datetime | None]]:
-    """Keys read from the database by this process, by token hash: (key, when read, when its
-    last_used_at was written). A revoked key is refused at once all the same: revoking sets a
-    marker in Redis that the admission script checks on every request (see `admit`)."""
-    return current_app.extensions.setdefault("campaigns.api_keys", {})
+# Keys read from the database by this process, by token hash: [key, when its last_used_at was
+# written]. A revoked key is refused at once all the same: revoking sets a marker in Redis
+# that the admission script checks on every request (see `admit`).
+KNOWN = TTLCache("api_keys", seconds="API_KEY_CACHE_SECONDS")
 
 
 def revoked_marker(key_id: int) -> str:
@@ -144,25 +143,25 @@ def _lookup(token_hash: str) -> KeyRef | None:
     pool), remembered for API_KEY_CACHE_SECONDS."""
     rows = reads.execute(_KEY_BY_HASH, {"token_hash": token_hash})
     if not rows:
-        _known().pop(token_hash, None)
+        KNOWN.forget(token_hash)
         return None
     key = KeyRef(*rows[0])
-    _known()[token_hash] = (key, time.monotonic(), key.last_used_at)
+    KNOWN.put(token_hash, [key, key.last_used_at])
     return key
 
 
 def _touch(token_hash: str, key: KeyRef) -> None:
     """Write `last_used_at` at most once a minute per key and process."""
-    cached = _known().get(token_hash)
-    last = cached[2] if cached else key.last_used_at
+    cached = KNOWN.get(token_hash)
+    last = cached[1] if cached is not MISSING else key.last_used_at
     now = utcnow()
     if last is not None and now - last <= LAST_USED_RESOLUTION:
         return
     reads.execute(
         update(ApiKey).where(ApiKey.id == key.id).values(last_used_at=now).returning(ApiKey.id)
     )
-    if cached:
-        _known()[token_hash] = (cached[0], cached[1], now)
+    if cached is not MISSING:
+        cached[1] = now
 
 
 @dataclass(frozen=True)
@@ -186,9 +185,8 @@ def admit(token: str) -> Admission | None:
     if not token.startswith(TOKEN_PREFIX) or len(token) > 100:
         return None
     token_hash = hash_token(token)
-    cached = _known().get(token_hash)
-    ttl = current_app.config["API_KEY_CACHE_SECONDS"]
-    if cached is not None and time.monotonic() - cached[1] < ttl:
+    cached = KNOWN.get(token_hash)
+    if cached is not MISSING:
         key = cached[0]
     else:
         key = _lookup(token_hash)
@@ -205,11 +203,11 @@ def admit(token: str) -> Admission | None:
         )
     except RedisError:
         log.exception("API rate limit unavailable; checking the key in the database")
-        if cached is not None and _lookup(token_hash) is None:
+        if cached is not MISSING and _lookup(token_hash) is None:
             return None
         wait_ms = 0
     if wait_ms < 0:  # revoked since it was read
-        _known().pop(token_hash, None)
+        KNOWN.forget(token_hash)
         return None
     _touch(token_hash, key)
     return Admission(key, retry_after=max(1, -(-wait_ms // 1000)) if wait_ms else 0)

@@ -3,18 +3,31 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from datetime import timedelta
 
 from flask import abort, current_app, render_template
 from sqlalchemy import select
 
+from campaigns import mail
 from campaigns.accounts import passwords
 from campaigns.core import audit
 from campaigns.extensions import db
 from campaigns.mail import EmailMessage
-from campaigns.models import Invitation, Membership, Organization, Role, User, utcnow
+from campaigns.models import (
+    Invitation,
+    InvitationStatus,
+    Membership,
+    Organization,
+    Role,
+    User,
+    utcnow,
+)
+from campaigns.queues import enqueue
 from campaigns.urls import external_url
+
+log = logging.getLogger(__name__)
 
 
 class InvitationError(ValueError):
@@ -214,6 +227,28 @@ def _hash(token: str) -> str:
 
 
 def _queue(invitation: Invitation) -> None:
-    from campaigns.jobs.invitations import queue_invitation
+    enqueue("campaigns.accounts.tasks.send_invitation", invitation.id, queue="mail")
 
-    queue_invitation(invitation.id)
+
+def send(invitation_id: int) -> str | None:
+    """Mint the invitation's link and email it; returns the provider's message id.
+
+    The token is made here, not in the request, so it never waits in Redis with the job.
+    A retried send mints a new one, and only the link in the email that went out works.
+    """
+    invitation = db.session.get(Invitation, invitation_id)
+    if invitation is None or invitation.status != InvitationStatus.pending:
+        return None  # revoked, accepted or expired meanwhile
+    token = issue_token(invitation)
+    db.session.commit()
+    try:
+        message_id = mail.send(invitation_email(invitation, token))
+    except mail.PermanentMailError as exc:
+        log.warning("invitation %s could not be sent: %s", invitation_id, exc)
+        invitation.send_error = str(exc)[:500]
+        invitation.token_hash = None
+        db.session.commit()
+        return None
+    invitation.sent_at = utcnow()
+    db.session.commit()
+    return message_id

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from campaigns.core.addresses import canonical_email
 from campaigns.extensions import db
 from campaigns.models import Campaign, CampaignUpdate, Follow, Supporter, utcnow
+from campaigns.queues import enqueue
 
 # Followers per delivery job: one job's worth of emails stays well inside the job timeout.
 BATCH = 200
@@ -101,9 +102,7 @@ def create_update(
     )
     db.session.add(update)
     db.session.commit()
-    from campaigns.jobs import follows as follow_jobs
-
-    follow_jobs.queue_update(update.id)
+    enqueue("campaigns.actions.tasks.send_update", update.id, queue="mail")
     return update
 
 

@@ -3,33 +3,37 @@
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import quote
 
 from flask import abort, current_app
 from flask_babel import gettext
-from sqlalchemy import bindparam, exists, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import selectinload
 
+from campaigns.actions.stories import published_stories
+from campaigns.core.cache import MISSING, TTLCache
 from campaigns.extensions import db
 from campaigns.models import (
     Action,
     ActionKind,
     ActionTranslation,
     Campaign,
-    CampaignPartner,
     CampaignStatus,
     Organization,
     Submission,
     utcnow,
 )
-from campaigns.tracking import counts
+from campaigns.tracking import counts, milestones
 from campaigns.urls import external_url
 
 RECENT_SIGNERS = 10
 PER_PAGE = 12
+
+# An action's public figures, kept per web process for PUBLIC_COUNT_CACHE_SECONDS.
+COUNTS = TTLCache("public_counts", seconds="PUBLIC_COUNT_CACHE_SECONDS")
+COUNT_JSON = TTLCache("count_json", seconds="PUBLIC_COUNT_CACHE_SECONDS")
 
 
 @dataclass
@@ -54,77 +58,6 @@ def public_action_or_404(slug: str) -> Action:
     if act is None or act.campaign.status == CampaignStatus.draft:
         abort(404)
     return act
-
-
-@dataclass(frozen=True)
-class ActionRef:
-    """What signing needs to know of an action, read without building ORM objects."""
-
-    id: int
-    slug: str
-    kind: ActionKind
-    organization_id: int
-    campaign_status: CampaignStatus
-    # Read with the ref (cached up to REF_SECONDS): turning the setting on or off reaches
-    # posts within seconds, and a post that raced it stores only what its form showed.
-    asks_workplace: bool = False
-    campaign_id: int = 0
-    # Whether the campaign has co-sponsoring partners, read in the same statement: an action
-    # without them never looks partners up (services.partners).
-    has_partners: bool = False
-
-    @property
-    def is_live(self) -> bool:
-        return self.campaign_status == CampaignStatus.live
-
-
-_ACTION_REF = (
-    select(
-        Action.id,
-        Action.slug,
-        Action.kind,
-        Campaign.organization_id,
-        Campaign.status,
-        Action.asks_workplace,
-        Action.campaign_id,
-        exists().where(
-            CampaignPartner.campaign_id == Action.campaign_id,
-            CampaignPartner.accepted_at.is_not(None),
-        ),
-    )
-    .join(Campaign, Campaign.id == Action.campaign_id)
-    .where(Action.slug == bindparam("slug"))
-)
-
-
-# Live actions a worker process has looked up lately, by slug. What a ref holds of a live
-# action does not change (its id, kind and organization), and signing reads the campaign's
-# status again in its own statement, so a campaign closed a moment ago takes no signature
-# even from a ref read before.
-REF_SECONDS = 10
-REF_CACHE_SIZE = 1000
-
-
-def action_ref_or_404(slug: str) -> ActionRef:
-    """The action a form is posted to; drafts are 404 as everywhere.
-
-    A live action's ref comes from a small per-process cache, so a viral petition's posts
-    skip the lookup; anything else is read from the database every time.
-    """
-    cache = current_app.extensions.setdefault("campaigns.action_refs", {})
-    now = time.monotonic()
-    hit = cache.get(slug)
-    if hit is not None and hit[0] > now:
-        return hit[1]
-    row = db.session.execute(_ACTION_REF, {"slug": slug}).first()
-    if row is None or row.status == CampaignStatus.draft:
-        abort(404)
-    ref = ActionRef(*row)
-    if ref.is_live:
-        if len(cache) >= REF_CACHE_SIZE:
-            cache.clear()
-        cache[slug] = (now + REF_SECONDS, ref)
-    return ref
 
 
 @dataclass
@@ -216,7 +149,6 @@ def public_campaign_or_404(slug: str) -> Campaign:
 
 def campaign_page(campaign: Campaign) -> dict:
     """Every action of the campaign with its count, and the stories approved for publication."""
-    from campaigns.actions.stories import published_stories
 
     stories = {
         a.id: published_stories(a, limit=5) for a in campaign.actions if a.kind == ActionKind.story
@@ -294,14 +226,9 @@ def public_counts(act: Action) -> PublicCounts:
     anyway, and a petition page shared to a million people then reads the database once every
     few seconds per process instead of on every view.
     """
-    seconds = current_app.config["PUBLIC_COUNT_CACHE_SECONDS"]
-    cache = current_app.extensions.setdefault("campaigns.public_counts", {})
-    now = time.monotonic()
-    hit = cache.get(act.id)
-    if hit is not None and hit[0] > now:
-        return hit[1]
-    from campaigns.tracking import milestones
-
+    value = COUNTS.get(act.id)
+    if value is not MISSING:
+        return value
     value = PublicCounts(
         total=counts.public_total(act),
         goal=act.goal,
@@ -309,11 +236,7 @@ def public_counts(act: Action) -> PublicCounts:
         milestone=milestones.announced(act),
         read_at=utcnow(),
     )
-    if seconds > 0:
-        if len(cache) >= REF_CACHE_SIZE:
-            cache.clear()
-        cache[act.id] = (now + seconds, value)
-    return value
+    return COUNTS.put(act.id, value)
 
 
 _COUNT_ACTION = (
@@ -338,12 +261,9 @@ def public_count_json(slug: str) -> PublicCount:
     Cached per process as the page's figures are, by slug and already encoded, so a widget
     polled by thousands of visitors costs a dictionary lookup.
     """
-    seconds = current_app.config["PUBLIC_COUNT_CACHE_SECONDS"]
-    cache = current_app.extensions.setdefault("campaigns.count_json", {})
-    now = time.monotonic()
-    hit = cache.get(slug)
-    if hit is not None and hit[0] > now:
-        return hit[1]
+    value = COUNT_JSON.get(slug)
+    if value is not MISSING:
+        return value
     row = db.session.execute(_COUNT_ACTION, {"slug": slug}).first()
     if row is None or row.status == CampaignStatus.draft:
         abort(404)
@@ -354,8 +274,4 @@ def public_count_json(slug: str) -> PublicCount:
         "updated_at": utcnow().replace(microsecond=0).isoformat().replace("+00:00", "Z"),
     }
     value = PublicCount(figures, json.dumps(figures).encode(), f"{total}-{row.goal}")
-    if seconds > 0:
-        if len(cache) >= REF_CACHE_SIZE:
-            cache.clear()
-        cache[slug] = (now + seconds, value)
-    return value
+    return COUNT_JSON.put(slug, value)

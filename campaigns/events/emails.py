@@ -7,7 +7,8 @@ from flask_babel import force_locale, gettext
 
 from campaigns.events import rsvps as events
 from campaigns.mail import EmailMessage
-from campaigns.models import Rsvp
+from campaigns.models import ActionKind, Rsvp, Submission
+from campaigns.submissions import signals
 from campaigns.submissions.emails import unsubscribe_headers
 from campaigns.urls import external_url
 
@@ -21,6 +22,14 @@ def rsvp_links(row: Rsvp) -> dict[str, str]:
             "public.rsvp_calendar", slug=slug, token=events.calendar_token(row)
         ),
     }
+
+
+@signals.confirmation_context.connect
+def rsvp_context(submission: Submission) -> dict | None:
+    """The RSVPs an event's confirmation email lists, each with its cancel and calendar links."""
+    if submission.action.kind != ActionKind.event:
+        return None
+    return {"rsvps": [(row, rsvp_links(row)) for row in events.rsvps_of_submission(submission.id)]}
 
 
 def _email(row: Rsvp, template: str, subject_for) -> EmailMessage:

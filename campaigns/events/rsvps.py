@@ -17,6 +17,7 @@ from sqlalchemy import func, select, update
 from campaigns.core import tokens
 from campaigns.extensions import db
 from campaigns.models import Action, Rsvp, RsvpStatus, Shift, Submission, utcnow
+from campaigns.queues import enqueue
 from campaigns.submissions.signing import Signer, SignResult, sign
 
 # Reminders go out this long before a shift starts.
@@ -170,9 +171,7 @@ def cancel(rsvp_row: Rsvp) -> Rsvp | None:
     promoted = _promote(shift) if was_attending else None
     db.session.commit()
     if promoted is not None:
-        from campaigns.jobs import events as event_jobs
-
-        event_jobs.queue_promotion(promoted.id)
+        enqueue("campaigns.events.tasks.send_promotion", promoted.id, queue="mail")
     return promoted
 
 
@@ -262,13 +261,22 @@ def reminder_due(shift: Shift) -> datetime:
 def schedule_reminder(shift: Shift) -> None:
     """Put the day-before reminder of `shift` in RQ's scheduled registry (replaced when the
     shift moves: the job id is the shift's). A shift less than a day away is reminded now."""
-    from campaigns.jobs import events as event_jobs
-
     now = utcnow()
     if shift.starts_at <= now:
         return
     delay = max(reminder_due(shift) - now, timedelta(seconds=1))
-    event_jobs.queue_reminders(shift.id, delay)
+    # One job per shift with a fixed id: saving the event again replaces it, not adds one.
+    enqueue(
+        "campaigns.events.tasks.send_reminders",
+        shift.id,
+        queue="mail",
+        job_id=reminder_job_id(shift.id),
+        delay=delay,
+    )
+
+
+def reminder_job_id(shift_id: int) -> str:
+    return f"remind-shift-{shift_id}"
 
 
 def parse_shift_lines(text: str) -> tuple[list[ShiftLine], list[str]]:
@@ -327,87 +335,3 @@ def shift_choices(action: Action) -> list[tuple[Shift, int]]:
     shifts = shifts_of(action)
     taken = attending_counts(s.id for s in shifts)
     return [(s, max(s.capacity - taken[s.id], 0)) for s in shifts]
-
-
-# The roster: who comes to each shift.
-ROSTER_COLUMNS = (
-    "shift_start_utc",
-    "shift_end_utc",
-    "place",
-    "status",
-    "first_name",
-    "last_name",
-    "email",
-    "postcode",
-    "city",
-    "rsvp_at_utc",
-)
-# A cell starting with one of these is read as a formula by Excel, LibreOffice and Google
-# Sheets; a quote in front makes it text (OWASP, "CSV Injection").
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_cell(value) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
-
-
-@dataclass
-class RosterShift:
-    shift: Shift
-    attending: list[Rsvp]
-    waitlisted: list[Rsvp]
-    cancelled: list[Rsvp]
-
-
-def roster(action: Action) -> list[RosterShift]:
-    from sqlalchemy.orm import selectinload
-
-    out = []
-    for shift in shifts_of(action):
-        rows = db.session.scalars(
-            select(Rsvp)
-            .where(Rsvp.shift_id == shift.id)
-            .options(selectinload(Rsvp.submission).selectinload(Submission.supporter))
-            .order_by(Rsvp.created_at, Rsvp.id)
-        ).all()
-        by = {s: [r for r in rows if r.status == s] for s in RsvpStatus}
-        out.append(
-            RosterShift(
-                shift, by[RsvpStatus.attending], by[RsvpStatus.waitlisted], by[RsvpStatus.cancelled]
-            )
-        )
-    return out
-
-
-def roster_rows(action: Action):
-    """The roster as CSV rows (header first), every cell neutralized against formulas."""
-    import csv
-    import io
-
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(ROSTER_COLUMNS)
-    yield buffer.getvalue()
-    for item in roster(action):
-        shift = item.shift
-        for row in item.attending + item.waitlisted + item.cancelled:
-            person = row.submission.supporter
-            buffer.seek(0)
-            buffer.truncate()
-            writer.writerow(
-                csv_cell(v)
-                for v in (
-                    f"{shift.starts_at:%Y-%m-%d %H:%M}",
-                    f"{shift.ends_at:%Y-%m-%d %H:%M}",
-                    shift.place or shift.online_url,
-                    row.status.value,
-                    person.first_name,
-                    person.last_name,
-                    person.email,
-                    person.postcode,
-                    person.city,
-                    f"{row.created_at:%Y-%m-%d %H:%M}",
-                )
-            )
-            yield buffer.getvalue()

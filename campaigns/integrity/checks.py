@@ -8,18 +8,17 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 from importlib import resources
 
-from flask import current_app
 from redis.client import Pipeline
 from redis.exceptions import RedisError
 from sqlalchemy import select
 
 from campaigns.core.addresses import canonical_email
+from campaigns.core.cache import TTLCache
 from campaigns.core.domains import registrable_domain
 from campaigns.core.ip import ip_hash
 from campaigns.extensions import db, queues
@@ -31,6 +30,7 @@ log = logging.getLogger(__name__)
 # viral petition then costs no query for them. An owner's change reaches this process at
 # once (`forget`) and the other processes within this many seconds.
 POLICY_SECONDS = 10
+POLICIES = TTLCache("integrity_policies", seconds=POLICY_SECONDS)
 KEY_PREFIX = "campaigns:rl"
 
 # Why a signature is fraudulent (Submission.fraud_reason).
@@ -168,19 +168,12 @@ def _load_policy(organization_id: int) -> Policy:
 
 
 def policy(organization_id: int) -> Policy:
-    cache_ = current_app.extensions.setdefault("campaigns.integrity_policies", {})
-    now = time.monotonic()
-    hit = cache_.get(organization_id)
-    if hit is not None and hit[0] > now:
-        return hit[1]
-    found = _load_policy(organization_id)
-    cache_[organization_id] = (now + POLICY_SECONDS, found)
-    return found
+    return POLICIES.get_or_load(organization_id, lambda: _load_policy(organization_id))
 
 
 def forget(organization_id: int) -> None:
     """An owner changed the settings or lists: this process reads them again."""
-    current_app.extensions.setdefault("campaigns.integrity_policies", {}).pop(organization_id, None)
+    POLICIES.forget(organization_id)
 
 
 def is_disposable(domain: str, found: Policy) -> bool:

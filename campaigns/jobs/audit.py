@@ -1,16 +1,6 @@
-"""The daily prune of the audit log, so staff activity is not kept longer than needed."""
+"""Where these tasks lived before 0.2: jobs already in Redis (delayed retries, the failed
+registry) name this module, so it re-exports them. Removed in 0.3 (see docs/queue.md)."""
 
-from __future__ import annotations
+from campaigns.core.tasks import prune_audit_log
 
-import logging
-
-from campaigns.core import audit
-
-log = logging.getLogger(__name__)
-
-
-def prune_audit_log() -> int:
-    """Delete audit events older than AUDIT_RETENTION_DAYS; returns how many were deleted."""
-    deleted = audit.prune()
-    log.info("pruned %s audit events", deleted)
-    return deleted
+__all__ = ["prune_audit_log"]

@@ -1,31 +1,6 @@
-"""Export jobs: build a supporter list's CSV file, and delete files past their expiry."""
+"""Where these tasks lived before 0.2: jobs already in Redis (delayed retries, the failed
+registry) name this module, so it re-exports them. Removed in 0.3 (see docs/queue.md)."""
 
-from __future__ import annotations
+from campaigns.supporters.tasks import build_export, delete_expired_exports
 
-import logging
-
-from rq import get_current_job
-
-from campaigns.supporters import exports
-
-log = logging.getLogger(__name__)
-
-
-def build_export(export_id: int) -> int | None:
-    """Write the file of one export; returns the rows written."""
-    try:
-        export = exports.build(export_id)
-    except Exception as exc:
-        job = get_current_job()
-        # RQ retries the job; only the last try marks the export failed for the organizer.
-        if job is None or not job.retries_left:
-            exports.fail(export_id, f"{type(exc).__name__}: {exc}")
-        raise
-    return export.rows_done if export else None
-
-
-def delete_expired_exports() -> int:
-    """Delete export files past EXPORT_RETENTION_HOURS."""
-    deleted = exports.delete_expired()
-    log.info("deleted %s expired export files", deleted)
-    return deleted
+__all__ = ["build_export", "delete_expired_exports"]

@@ -1,19 +1,6 @@
-"""The supporter import job."""
+"""Where these tasks lived before 0.2: jobs already in Redis (delayed retries, the failed
+registry) name this module, so it re-exports them. Removed in 0.3 (see docs/queue.md)."""
 
-from __future__ import annotations
+from campaigns.supporters.tasks import import_supporters
 
-from rq import get_current_job
-
-from campaigns.supporters import imports
-
-
-def import_supporters(import_id: int) -> int | None:
-    """Add or merge the people of one uploaded list; returns the rows read."""
-    try:
-        record = imports.run(import_id)
-    except Exception as exc:
-        job = get_current_job()
-        if job is None or not job.retries_left:
-            imports.fail(import_id, f"{type(exc).__name__}: {exc}")
-        raise
-    return record.rows_done if record else None
+__all__ = ["import_supporters"]

@@ -1,15 +1,6 @@
-"""Periodic jobs of signature integrity: flag bulk signing, and forget old address hashes."""
+"""Where these tasks lived before 0.2: jobs already in Redis (delayed retries, the failed
+registry) name this module, so it re-exports them. Removed in 0.3 (see docs/queue.md)."""
 
-from __future__ import annotations
+from campaigns.integrity.tasks import flag_trends, forget_addresses
 
-from campaigns.integrity import review as integrity_review
-
-
-def flag_trends() -> int:
-    """Open or update a Trend for every address or domain over its hourly threshold."""
-    return integrity_review.flag_trends()
-
-
-def forget_addresses() -> int:
-    """Clear the address hashes of signatures older than IP_HASH_RETENTION_DAYS."""
-    return integrity_review.forget_addresses()
+__all__ = ["flag_trends", "forget_addresses"]

@@ -1,20 +1,6 @@
-"""Jobs that share confirmed opt-ins with coalition partners (services.partners)."""
+"""Where these tasks lived before 0.2: jobs already in Redis (delayed retries, the failed
+registry) name this module, so it re-exports them. Removed in 0.3 (see docs/queue.md)."""
 
-from __future__ import annotations
+from campaigns.partners.tasks import share_opt_ins, sweep_opt_ins
 
-from campaigns.jobs import enqueue
-from campaigns.partners import offers as partners
-
-
-def queue_sharing(submission_id: int) -> None:
-    enqueue(share_opt_ins, submission_id, queue="default")
-
-
-def share_opt_ins(submission_id: int) -> int:
-    """Share a just-confirmed submission's opt-ins with its partners; returns how many."""
-    return partners.share_submission(submission_id)
-
-
-def sweep_opt_ins() -> int:
-    """Share the confirmed opt-ins a lost job (a Redis outage, a killed worker) left pending."""
-    return partners.sweep()
+__all__ = ["share_opt_ins", "sweep_opt_ins"]

@@ -1,16 +1,6 @@
-"""The daily job that applies every organization's retention policy."""
+"""Where these tasks lived before 0.2: jobs already in Redis (delayed retries, the failed
+registry) name this module, so it re-exports them. Removed in 0.3 (see docs/queue.md)."""
 
-from __future__ import annotations
+from campaigns.supporters.tasks import apply_retention_policies
 
-import logging
-
-from campaigns.supporters import retention
-
-log = logging.getLogger(__name__)
-
-
-def apply_retention_policies() -> dict:
-    """Erase people and drop address fingerprints past each organization's policy."""
-    totals = retention.apply_all()
-    log.info("retention: %s", totals)
-    return totals
+__all__ = ["apply_retention_policies"]

@@ -14,6 +14,8 @@ from sqlalchemy import func, select, update
 
 from campaigns.directories.lookup import District, lookup
 from campaigns.extensions import db
+from campaigns.integrity import checks as integrity
+from campaigns.letters import delivery
 from campaigns.models import (
     Action,
     ActionTarget,
@@ -26,6 +28,7 @@ from campaigns.models import (
     Target,
     utcnow,
 )
+from campaigns.submissions import signals
 from campaigns.submissions.signing import Signer, SignResult, sign
 
 MERGE_FIELD = re.compile(r"\{(\w+)\}")
@@ -227,9 +230,7 @@ def send_letter(
             return None
 
         def enqueue_after_commit():
-            from campaigns.jobs.letters import queue_action_delivery
-
-            queue_action_delivery(action_id)
+            delivery.queue_action_letters(action_id)
 
         return enqueue_after_commit
 
@@ -252,8 +253,6 @@ def surge_reason(organization_id: int, verdict) -> str | None:
     Held, not dropped: a union hall's shared address may be many real writers, and an
     organizer releases them in one go from the Delivery page.
     """
-    from campaigns.integrity import checks as integrity
-
     if verdict.fraudulent:
         return f"signed {integrity.REASONS.get(verdict.reason, verdict.reason)}"
     limit = integrity.policy(organization_id).limits.letters_per_ip_per_hour
@@ -314,9 +313,7 @@ def release_reviewed(action_id: int, message_ids: list[int] | None = None) -> in
             queued.append(message.id)
     db.session.commit()
     if queued:
-        from campaigns.jobs.letters import queue_delivery
-
-        queue_delivery(queued)
+        delivery.queue_letters(queued)
     return released
 
 
@@ -338,6 +335,7 @@ def message_requires_confirmation(message: Message) -> bool:
     return db.session.get(Action, message.action_id).requires_confirmation
 
 
+@signals.confirmed.connect
 def release_confirmed(submission_id: int) -> list[int]:
     """A supporter confirmed: their held letters join the queue. Returns the message ids."""
     now = utcnow()
@@ -349,8 +347,6 @@ def release_confirmed(submission_id: int) -> list[int]:
     ).all()
     db.session.commit()
     if rows:
-        from campaigns.jobs.letters import queue_action_delivery
-
         for action_id in {action_id for _, action_id in rows}:
-            queue_action_delivery(action_id)
+            delivery.queue_action_letters(action_id)
     return [message_id for message_id, _ in rows]

@@ -31,6 +31,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from campaigns.extensions import db
+from campaigns.letters import delivery
 from campaigns.models import (
     Action,
     Campaign,
@@ -40,6 +41,7 @@ from campaigns.models import (
     ProviderEvent,
     utcnow,
 )
+from campaigns.webhooks import endpoints as webhooks
 
 PROVIDER = "sendgrid"
 
@@ -85,16 +87,13 @@ def record_events(events: Iterable) -> dict[str, int]:
     db.session.commit()
     _emit_webhooks(moved)
     if fallback_ids:
-        from campaigns.jobs.letters import queue_delivery
-
-        queue_delivery(fallback_ids)
+        delivery.queue_letters(fallback_ids)
     tally["fallbacks"] = len(fallback_ids)
     return dict(tally)
 
 
 def _emit_webhooks(moved: list[tuple[Message, MessageStatus]]) -> None:
     """message.delivered and message.bounced to the organizations' webhooks, once committed."""
-    from campaigns.webhooks import endpoints as webhooks
 
     events = {
         MessageStatus.delivered: "message.delivered",

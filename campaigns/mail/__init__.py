@@ -13,6 +13,8 @@ from importlib import import_module
 
 from flask import current_app
 
+from campaigns.mail.suppressions import suppressed
+
 BACKENDS = ("outbox", "sendgrid", "smtp")
 
 
@@ -97,7 +99,6 @@ def send_batch(messages: list[EmailMessage]) -> list[str]:
 def _refuse_suppressed(messages: list[EmailMessage]) -> None:
     """Every email of an organization passes here: none goes to an address on its
     suppression list. A permanent failure, so callers record it and never retry."""
-    from campaigns.mail.suppressions import suppressed
 
     for organization_id in {m.organization_id for m in messages}:
         addresses = [m.to for m in messages if m.organization_id == organization_id]

@@ -34,7 +34,7 @@ from campaigns.models.supporter_import import ImportStatus, SupporterImport
 from campaigns.models.suppression import Suppression
 from campaigns.models.tag import Tag, Tagging
 from campaigns.models.target import ActionTarget, Target
-from campaigns.models.tracking import Milestone, PetitionDelivery
+from campaigns.models.tracking import Milestone, PetitionDelivery, PetitionDeliveryStatus
 from campaigns.models.user import Membership, RecoveryCode, Role, User
 from campaigns.models.webhook import (
     WEBHOOK_EVENTS,
@@ -81,6 +81,7 @@ __all__ = [
     "OptInState",
     "OutboxEmail",
     "PetitionDelivery",
+    "PetitionDeliveryStatus",
     "PostcodeDistrict",
     "RecoveryCode",
     "ProviderEvent",

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from campaigns.database import UTCDateTime, utcnow
 from campaigns.extensions import db
 from campaigns.models.action import Action
+
+
+class PetitionDeliveryStatus(enum.StrEnum):
+    """queued -> sending -> sent | failed; a temporary failure gives it back to queued."""
+
+    queued = "queued"
+    sending = "sending"
+    sent = "sent"
+    failed = "failed"
 
 
 class Milestone(db.Model):
@@ -66,8 +76,10 @@ class PetitionDelivery(db.Model):
     group_by: Mapped[str] = mapped_column(String(20), default="postcode")
     min_group: Mapped[int] = mapped_column(Integer, default=5)
     message: Mapped[str] = mapped_column(Text, default="")
-    # queued -> sent | failed
-    status: Mapped[str] = mapped_column(String(20), default="queued")
+    status: Mapped[PetitionDeliveryStatus] = mapped_column(
+        Enum(PetitionDeliveryStatus, native_enum=False, length=20),
+        default=PetitionDeliveryStatus.queued,
+    )
     signatures: Mapped[int | None] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -10,10 +10,10 @@ from campaigns.accounts import logins, two_factor
 from campaigns.accounts import staff as accounts
 from campaigns.core import audit
 from campaigns.core.ip import request_ip_hash
-from campaigns.core.redirects import safe_next
 from campaigns.organize import bp, sessions
 from campaigns.organize.access import fresh_required, require_owner_two_factor
 from campaigns.organize.account_forms import CodeForm, EnrolForm, PasswordChangeForm, ReauthForm
+from campaigns.organize.pages import next_url
 
 bp.before_request(sessions.expire_stale_session)
 bp.before_request(require_owner_two_factor)
@@ -59,7 +59,7 @@ def reauth():
         if status is None:
             sessions.mark_fresh()
             logins.record_reauthentication(current_user)
-            return redirect(_safe_next() or url_for("organize.home"))
+            return redirect(next_url() or url_for("organize.home"))
     elif request.method == "POST":
         status = 422
     return render_template("organize/reauth.html", form=form), status
@@ -171,7 +171,3 @@ def _account_page(password_form: PasswordChangeForm, status: int = 200):
         ),
         memberships=accounts.memberships(current_user),
     ), status
-
-
-def _safe_next() -> str | None:
-    return safe_next(request.args.get("next"))

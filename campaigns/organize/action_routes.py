@@ -6,12 +6,21 @@ from __future__ import annotations
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
 
 from campaigns.actions import authoring as campaign_service
-from campaigns.actions import stories
+from campaigns.actions import follows, stories, uploads
+from campaigns.events import roster as event_roster
 from campaigns.events import rsvps as events
-from campaigns.models import ActionKind, StoryStatus
+from campaigns.models import Action, ActionKind, StoryStatus
 from campaigns.organize import bp
 from campaigns.organize.access import requires
-from campaigns.organize.forms import EventForm, PledgeForm, StoryActionForm, StoryEditForm
+from campaigns.organize.forms import (
+    EventForm,
+    PledgeForm,
+    ShareImageForm,
+    StoryActionForm,
+    StoryEditForm,
+    UpdateForm,
+)
+from campaigns.organize.pages import campaign_url, content_locales, slug_free
 from campaigns.urls import external_url
 
 FORMS = {
@@ -47,8 +56,6 @@ def edit_other_action(action):
 
 
 def save_action(campaign, form, action, kind: ActionKind):
-    from campaigns.models import Action
-    from campaigns.organize.routes import _campaign_url, _slug_free
 
     exclude = action.id if action else None
     valid = form.validate_on_submit()
@@ -58,14 +65,14 @@ def save_action(campaign, form, action, kind: ActionKind):
         if errors:
             form.shifts.errors = list(form.shifts.errors) + errors
             valid = False
-    if valid and _slug_free(form.slug, Action, exclude):
+    if valid and slug_free(form.slug, Action, exclude):
         contents = [
             campaign_service.PetitionContent(
                 locale,
                 getattr(form, f"title_{locale}").data or "",
                 getattr(form, f"body_{locale}").data or "",
             )
-            for locale in ("en", "es")
+            for locale in content_locales(form)
         ]
         saved = campaign_service.save_petition(
             campaign,
@@ -83,7 +90,7 @@ def save_action(campaign, form, action, kind: ActionKind):
         if kind == ActionKind.event:
             events.save_shifts(saved, shift_lines)
         flash(f"{NAMES[kind].capitalize()} saved.", "success")
-        return redirect(_campaign_url(campaign))
+        return redirect(campaign_url(campaign))
     status = 422 if request.method == "POST" else 200
     page = render_template(
         "organize/action_form.html",
@@ -99,7 +106,9 @@ def save_action(campaign, form, action, kind: ActionKind):
 @requires("read_supporters")
 def roster(action_id: int):
     action = campaign_service.action_of(g.organization, action_id, ActionKind.event)
-    return render_template("organize/roster.html", action=action, roster=events.roster(action))
+    return render_template(
+        "organize/roster.html", action=action, roster=event_roster.roster(action)
+    )
 
 
 @bp.get("/<org>/actions/<int:action_id>/roster.csv")
@@ -108,7 +117,7 @@ def roster_csv(action_id: int):
     action = campaign_service.action_of(g.organization, action_id, ActionKind.event)
     return Response(
         # A roster is a few hundred rows: built whole, inside the request's app context.
-        "".join(events.roster_rows(action)),
+        "".join(event_roster.roster_rows(action)),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="roster-{action.slug}.csv"'},
     )
@@ -153,7 +162,6 @@ def moderate_story(action_id: int, story_id: int):
 @bp.get("/<org>/actions/<int:action_id>/embed")
 @requires("view")
 def embed_code(action_id: int):
-    from campaigns.organize.forms import ShareImageForm
 
     action = campaign_service.action_of(g.organization, action_id)
     return _embed_page(action, ShareImageForm())
@@ -175,9 +183,6 @@ def _embed_page(action, image_form):
 @requires("edit_campaigns")
 def campaign_updates(campaign_id: int):
     from flask_login import current_user
-
-    from campaigns.actions import follows
-    from campaigns.organize.forms import UpdateForm
 
     item = campaign_service.campaign_of(g.organization, campaign_id)
     form = UpdateForm()
@@ -205,8 +210,6 @@ def campaign_updates(campaign_id: int):
 @bp.post("/<org>/actions/<int:action_id>/image")
 @requires("edit_campaigns")
 def share_image(action_id: int):
-    from campaigns.actions import uploads
-    from campaigns.organize.forms import ShareImageForm
 
     action = campaign_service.action_of(g.organization, action_id)
     form = ShareImageForm()

@@ -6,11 +6,11 @@ from flask import flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from campaigns.directories import admin as directory_admin
-from campaigns.directories import maps as district_maps
 from campaigns.directories.boundaries import BoundaryErrors
 from campaigns.organize import bp
 from campaigns.organize.access import requires
 from campaigns.organize.forms import BoundaryUploadForm
+from campaigns.tracking import district_maps
 
 
 @bp.route("/<org>/directories/<int:directory_id>/boundaries", methods=["GET", "POST"])

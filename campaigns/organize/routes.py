@@ -10,14 +10,16 @@ from wtforms.fields.choices import SelectChoice
 from campaigns.accounts import logins
 from campaigns.accounts import staff as accounts
 from campaigns.actions import authoring as campaign_service
-from campaigns.core.redirects import safe_next
-from campaigns.core.slugs import is_taken
 from campaigns.directories import admin as directory_admin
+from campaigns.directories.importing import ImportErrors
 from campaigns.extensions import db
 from campaigns.letters import admin as letter_admin
-from campaigns.models import ActionKind, Campaign, MessageStatus, OutboxEmail
+from campaigns.letters import recovery as letter_recovery
+from campaigns.letters.compose import reject_reviewed, release_reviewed, settings_of, template_for
+from campaigns.models import Action, ActionKind, Campaign, MessageStatus, OutboxEmail
 from campaigns.organize import bp, sessions
-from campaigns.organize.access import allowed, requires
+from campaigns.organize.access import requires
+from campaigns.organize.action_routes import edit_other_action
 from campaigns.organize.forms import (
     CampaignForm,
     DirectoryForm,
@@ -25,6 +27,14 @@ from campaigns.organize.forms import (
     LetterForm,
     LoginForm,
     PetitionForm,
+)
+from campaigns.organize.pages import (
+    campaign_url,
+    can,
+    content_locales,
+    form_page,
+    next_url,
+    slug_free,
 )
 
 
@@ -43,10 +53,10 @@ def login():
         else:
             if user.has_two_factor:
                 # Password right, code owed: the session holds that, and no one is logged in.
-                sessions.await_code(user, _safe_next())
+                sessions.await_code(user, next_url())
                 return redirect(url_for("organize.login_code"))
             sessions.start(user, "password")
-            return redirect(_safe_next() or url_for("organize.home"))
+            return redirect(next_url() or url_for("organize.home"))
     return render_template("organize/login.html", form=form), status
 
 
@@ -72,7 +82,7 @@ def home():
 def campaigns():
     items = campaign_service.campaigns_of(g.organization)
     return render_template(
-        "organize/campaigns.html", campaigns=items, can_edit=_can("edit_campaigns")
+        "organize/campaigns.html", campaigns=items, can_edit=can("edit_campaigns")
     )
 
 
@@ -80,7 +90,7 @@ def campaigns():
 @requires("edit_campaigns")
 def new_campaign():
     form = CampaignForm()
-    if form.validate_on_submit() and _slug_free(form.slug, Campaign):
+    if form.validate_on_submit() and slug_free(form.slug, Campaign):
         campaign = campaign_service.create_campaign(
             g.organization,
             title=form.title.data.strip(),
@@ -89,8 +99,8 @@ def new_campaign():
             slug=form.slug.data or "",
         )
         flash("Campaign created as a draft. Add a petition, then publish it.", "success")
-        return redirect(_campaign_url(campaign))
-    return _form_page("organize/campaign_form.html", form=form, campaign=None)
+        return redirect(campaign_url(campaign))
+    return form_page("organize/campaign_form.html", form=form, campaign=None)
 
 
 @bp.get("/<org>/campaigns/<int:campaign_id>")
@@ -101,7 +111,7 @@ def campaign(campaign_id: int):
         "organize/campaign.html",
         campaign=item,
         counts=campaign_service.campaign_counts(item),
-        can_edit=_can("edit_campaigns"),
+        can_edit=can("edit_campaigns"),
     )
 
 
@@ -110,7 +120,7 @@ def campaign(campaign_id: int):
 def edit_campaign(campaign_id: int):
     item = campaign_service.campaign_of(g.organization, campaign_id)
     form = CampaignForm(obj=item)
-    if form.validate_on_submit() and _slug_free(form.slug, Campaign, item.id):
+    if form.validate_on_submit() and slug_free(form.slug, Campaign, item.id):
         campaign_service.update_campaign(
             item,
             title=form.title.data.strip(),
@@ -119,8 +129,8 @@ def edit_campaign(campaign_id: int):
             slug=form.slug.data or "",
         )
         flash("Campaign saved.", "success")
-        return redirect(_campaign_url(item))
-    return _form_page("organize/campaign_form.html", form=form, campaign=item)
+        return redirect(campaign_url(item))
+    return form_page("organize/campaign_form.html", form=form, campaign=item)
 
 
 @bp.post("/<org>/campaigns/<int:campaign_id>/publish")
@@ -153,7 +163,6 @@ def edit_action(action_id: int):
         return _edit_petition(action)
     if action.kind == ActionKind.letter:
         return _edit_letter(action)
-    from campaigns.organize.action_routes import edit_other_action
 
     return edit_other_action(action)
 
@@ -175,7 +184,6 @@ def new_letter(campaign_id: int):
 
 
 def _edit_letter(letter):
-    from campaigns.letters.compose import settings_of, template_for
 
     form = LetterForm(obj=letter)
     if request.method == "GET":
@@ -202,13 +210,12 @@ def _edit_letter(letter):
 
 
 def _save_letter(campaign, form: LetterForm, letter):
-    from campaigns.models import Action
 
     form.directory_id.choices = [SelectChoice(0, "(no directory)")] + [
         SelectChoice(d.id, d.name) for d in letter_admin.directories_of(g.organization.id)
     ]
     exclude = letter.id if letter else None
-    if form.validate_on_submit() and _slug_free(form.slug, Action, exclude):
+    if form.validate_on_submit() and slug_free(form.slug, Action, exclude):
         try:
             targets = letter_admin.parse_targets(form.targets.data or "")
             if form.targets_file.data:
@@ -234,7 +241,7 @@ def _save_letter(campaign, form: LetterForm, letter):
                     getattr(form, f"subject_{locale}").data or "",
                     getattr(form, f"body_{locale}").data or "",
                 )
-                for locale in ("en", "es")
+                for locale in content_locales(form)
             ]
             letter_admin.save_letter(
                 campaign,
@@ -254,8 +261,8 @@ def _save_letter(campaign, form: LetterForm, letter):
                 letter=letter,
             )
             flash("Letter saved.", "success")
-            return redirect(_campaign_url(campaign))
-    return _form_page("organize/letter_form.html", form=form, campaign=campaign, letter=letter)
+            return redirect(campaign_url(campaign))
+    return form_page("organize/letter_form.html", form=form, campaign=campaign, letter=letter)
 
 
 @bp.get("/<org>/actions/<int:action_id>/delivery")
@@ -267,16 +274,15 @@ def delivery(action_id: int):
         action=action,
         report=letter_admin.delivery_report(action),
         statuses=[s.value for s in MessageStatus],
-        can_edit=_can("edit_campaigns"),
+        can_edit=can("edit_campaigns"),
         # Viewers see counts, never people: held letters carry their writers' names.
-        can_see_people=_can("read_supporters"),
+        can_see_people=can("read_supporters"),
     )
 
 
 @bp.post("/<org>/actions/<int:action_id>/delivery/review")
 @requires("edit_campaigns")
 def review_held(action_id: int):
-    from campaigns.letters.compose import reject_reviewed, release_reviewed
 
     action = campaign_service.action_of(g.organization, action_id)
     ids = [int(i) for i in request.form.getlist("message_id") if i.isdigit()] or None
@@ -294,11 +300,9 @@ def review_held(action_id: int):
 @bp.post("/<org>/actions/<int:action_id>/delivery/retry")
 @requires("edit_campaigns")
 def retry_failed(action_id: int):
-    from campaigns.jobs.letters import retry_failed as retry
-
     action = campaign_service.action_of(g.organization, action_id)
     target_id = request.form.get("target_id", type=int)
-    n = retry(action.id, target_id)
+    n = letter_recovery.retry_failed(action.id, target_id)
     flash(f"{n} failed letter{'s' if n != 1 else ''} queued again.", "success")
     return redirect(url_for("organize.delivery", org=g.organization.slug, action_id=action.id))
 
@@ -313,7 +317,7 @@ def directories():
         return redirect(
             url_for("organize.directory", org=g.organization.slug, directory_id=directory.id)
         )
-    return _form_page(
+    return form_page(
         "organize/directories.html",
         form=form,
         summaries=directory_admin.directories_with_counts(g.organization),
@@ -323,7 +327,6 @@ def directories():
 @bp.route("/<org>/directories/<int:directory_id>", methods=["GET", "POST"])
 @requires("edit_campaigns")
 def directory(directory_id: int):
-    from campaigns.directories.importing import ImportErrors
 
     item = directory_admin.directory_of(g.organization, directory_id)
     form = DirectoryUploadForm()
@@ -379,17 +382,16 @@ def outbox_email(email_id: int):
 
 
 def _save_petition(campaign, form: PetitionForm, petition):
-    from campaigns.models import Action
 
     exclude = petition.id if petition else None
-    if form.validate_on_submit() and _slug_free(form.slug, Action, exclude):
+    if form.validate_on_submit() and slug_free(form.slug, Action, exclude):
         contents = [
             campaign_service.PetitionContent(
                 locale,
                 getattr(form, f"title_{locale}").data or "",
                 getattr(form, f"body_{locale}").data or "",
             )
-            for locale in ("en", "es")
+            for locale in content_locales(form)
         ]
         campaign_service.save_petition(
             campaign,
@@ -402,10 +404,8 @@ def _save_petition(campaign, form: PetitionForm, petition):
             petition=petition,
         )
         flash("Petition saved.", "success")
-        return redirect(_campaign_url(campaign))
-    return _form_page(
-        "organize/petition_form.html", form=form, campaign=campaign, petition=petition
-    )
+        return redirect(campaign_url(campaign))
+    return form_page("organize/petition_form.html", form=form, campaign=campaign, petition=petition)
 
 
 def _transition(campaign_id: int, change, message: str):
@@ -415,29 +415,4 @@ def _transition(campaign_id: int, change, message: str):
         flash(message, "success")
     except campaign_service.TransitionError as exc:
         flash(f"Not changed: {exc}.", "error")
-    return redirect(_campaign_url(item))
-
-
-def _slug_free(field, model, exclude_id: int | None = None) -> bool:
-    if field.data and is_taken(model, field.data, exclude_id):
-        field.errors.append("That web address is taken; choose another.")
-        return False
-    return True
-
-
-def _form_page(template: str, **context):
-    form = context["form"]
-    status = 422 if request.method == "POST" and form.errors else 200
-    return render_template(template, **context), status
-
-
-def _campaign_url(campaign) -> str:
-    return url_for("organize.campaign", org=g.organization.slug, campaign_id=campaign.id)
-
-
-def _can(permission: str) -> bool:
-    return allowed(g.membership.role, permission)
-
-
-def _safe_next() -> str | None:
-    return safe_next(request.args.get("next"))
+    return redirect(campaign_url(item))

@@ -8,7 +8,8 @@ from wtforms.fields.choices import SelectChoice
 
 from campaigns.models import ExportStatus
 from campaigns.organize import bp
-from campaigns.organize.access import allowed, fresh_required, requires
+from campaigns.organize.access import fresh_required, requires
+from campaigns.organize.pages import can
 from campaigns.organize.supporter_forms import EraseForm, ExportForm, FilterForm, TagForm
 from campaigns.partners import admin as partner_admin
 from campaigns.supporters import erasure, exports
@@ -42,10 +43,6 @@ def _person_url(supporter_id: int) -> str:
     return url_for("organize.supporter_page", org=g.organization.slug, supporter_id=supporter_id)
 
 
-def _can(permission: str) -> bool:
-    return allowed(g.membership.role, permission)
-
-
 @bp.get("/<org>/supporters")
 @requires("read_supporters")
 def supporters_page():
@@ -61,7 +58,7 @@ def supporters_page():
         next_args=next_args,
         filter_args=f.to_dict(),
         tag_form=TagForm(),
-        can_manage=_can("manage_supporters"),
+        can_manage=can("manage_supporters"),
     )
 
 
@@ -78,7 +75,7 @@ def supporter_page(supporter_id: int):
         opt_ins_to_us=partner_admin.opt_ins_to(supporter.id),
         tag_form=TagForm(),
         erase_form=EraseForm(),
-        can_manage=_can("manage_supporters"),
+        can_manage=can("manage_supporters"),
     )
 
 

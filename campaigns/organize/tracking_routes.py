@@ -7,13 +7,12 @@ from flask_login import current_user
 
 from campaigns.actions import authoring as campaign_service
 from campaigns.core.redirects import safe_next
-from campaigns.directories import maps as district_maps
 from campaigns.extensions import db
 from campaigns.organize import bp
 from campaigns.organize.access import allowed, fresh_required, requires
 from campaigns.organize.tracking_forms import DeliveryForm, MilestoneForm, TimezoneForm
 from campaigns.tracking import dashboard as tracking
-from campaigns.tracking import milestones, sources
+from campaigns.tracking import district_maps, milestones, sources
 from campaigns.tracking import petition_delivery as delivery_service
 
 

@@ -11,11 +11,10 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from campaigns.jobs import enqueue
-from campaigns.jobs.webhooks import deliver_webhook
 from campaigns.models import WEBHOOK_EVENTS
 from campaigns.organize import bp
 from campaigns.organize.access import fresh_required, requires
+from campaigns.webhooks import delivery as webhook_delivery
 from campaigns.webhooks import endpoints as webhooks
 
 
@@ -60,7 +59,7 @@ def create_webhook():
 @requires("manage_api")
 def test_webhook(endpoint_id: int):
     endpoint = _endpoint_or_404(endpoint_id)
-    enqueue(deliver_webhook, webhooks.send_test(endpoint), queue="default", retry=False)
+    webhook_delivery.queue(webhooks.send_test(endpoint))
     flash("A test event is on its way; its result appears in the log below.", "success")
     return redirect(_url())
 

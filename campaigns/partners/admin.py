@@ -27,6 +27,7 @@ from campaigns.models import (
     utcnow,
 )
 from campaigns.partners import offers as partners
+from campaigns.submissions.opt_ins import normalize_source
 from campaigns.urls import external_url
 
 SOURCE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -243,7 +244,7 @@ def remove_partner(
 
 
 def _check_source(campaign: Campaign, source: str, exclude_id: int | None = None) -> str:
-    source = partners.normalize_source(source)
+    source = normalize_source(source)
     if not SOURCE.match(source):
         raise PartnerError("Use lower-case letters, digits, hyphens and underscores.")
     clash = select(CampaignPartner.id).where(

@@ -12,14 +12,13 @@ partners".
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from flask import current_app
 from sqlalchemy import and_, exists, func, select, update
 
-from campaigns.actions.public import REF_CACHE_SIZE, REF_SECONDS
+from campaigns.core import cache
+from campaigns.core.cache import TTLCache
 from campaigns.database import dialect_insert, new_uuid
 from campaigns.extensions import db
 from campaigns.models import (
@@ -33,6 +32,10 @@ from campaigns.models import (
     Supporter,
     utcnow,
 )
+from campaigns.queues import enqueue
+from campaigns.submissions import signals
+from campaigns.submissions.action_refs import REF_CACHE_SIZE, REF_SECONDS
+from campaigns.submissions.opt_ins import normalize_source
 
 log = logging.getLogger(__name__)
 
@@ -73,37 +76,22 @@ class CampaignOffers:
 NO_OFFERS = CampaignOffers("", ())
 
 
-def normalize_source(source: str | None) -> str:
-    return (source or "").strip().lower()[:64]
-
-
-_CACHE = "campaigns.partner_offers"
+# Kept per process for as long as action refs are: a change an organizer makes reaches every
+# form within seconds.
+OFFERS = TTLCache("partner_offers", seconds=REF_SECONDS, max_size=REF_CACHE_SIZE)
 
 
 def offers(campaign_id: int) -> CampaignOffers:
-    """The campaign's partners, kept per process for as long as action refs are (REF_SECONDS):
-    a change an organizer makes reaches every form within seconds."""
-    cache = current_app.extensions.setdefault(_CACHE, {})
-    now = time.monotonic()
-    hit = cache.get(campaign_id)
-    if hit is not None and hit[0] > now:
-        return hit[1]
-    value = _load_offers(campaign_id)
-    if len(cache) >= REF_CACHE_SIZE:
-        cache.clear()
-    cache[campaign_id] = (now + REF_SECONDS, value)
-    return value
+    """The campaign's partners who accepted, and its host's name."""
+    return OFFERS.get_or_load(campaign_id, lambda: _load_offers(campaign_id))
 
 
 def forget_offers(campaign_id: int) -> None:
     """Drop what this process cached of the campaign's partners (after an organizer's
     change): its offers, and its actions' refs, which say whether it has any. Other
     processes see the change when theirs expire, within REF_SECONDS."""
-    current_app.extensions.setdefault(_CACHE, {}).pop(campaign_id, None)
-    refs = current_app.extensions.setdefault("campaigns.action_refs", {})
-    for slug, (_, ref) in list(refs.items()):
-        if ref.campaign_id == campaign_id:
-            refs.pop(slug, None)
+    OFFERS.forget(campaign_id)
+    cache.forget("action_refs", where=lambda _slug, ref: ref.campaign_id == campaign_id)
 
 
 def _load_offers(campaign_id: int) -> CampaignOffers:
@@ -164,44 +152,6 @@ def chosen(campaign_id: int, has_partners: bool, source: str, ticked: Iterable[i
     return tuple(p.organization_id for p in offered if p.organization_id in ticked)
 
 
-def with_opt_ins(
-    on_created: Callable | None, campaign_id: int, organization_ids: tuple[int, ...], source: str
-) -> Callable:
-    """Wrap signing's `on_created` so the new submission's opt-ins are written in its
-    transaction. A fraudulent submission records none: nobody is signed up to anything on
-    the word of a request we do not believe."""
-
-    def write(submission_id: int, verdict):
-        after = on_created(submission_id, verdict) if on_created is not None else None
-        if not verdict.fraudulent:
-            record_opt_ins(submission_id, campaign_id, organization_ids, source)
-        return after
-
-    return write
-
-
-def record_opt_ins(
-    submission_id: int, campaign_id: int, organization_ids: Iterable[int], source: str
-) -> None:
-    supporter_id = db.session.execute(
-        select(Submission.supporter_id).where(Submission.id == submission_id)
-    ).scalar_one()
-    now = utcnow()
-    db.session.add_all(
-        OptIn(
-            supporter_id=supporter_id,
-            submission_id=submission_id,
-            organization_id=org_id,
-            campaign_id=campaign_id,
-            source=normalize_source(source),
-            state=OptInState.pending,
-            created_at=now,
-        )
-        for org_id in dict.fromkeys(organization_ids)
-    )
-    db.session.flush()
-
-
 def pending_names(submission_id: int) -> list[str]:
     """The partners a submission's confirmation will share the person with: the
     confirmation page names them, so the person knows what their button does."""
@@ -215,6 +165,7 @@ def pending_names(submission_id: int) -> list[str]:
     )
 
 
+@signals.confirmed.connect
 def queue_sharing(submission_id: int) -> None:
     """After a confirmation: share the submission's opt-ins in a job, if it has any. The
     sweep shares them anyway if Redis is down."""
@@ -224,9 +175,7 @@ def queue_sharing(submission_id: int) -> None:
         )
     ).scalar()
     if pending:
-        from campaigns.jobs import partners as partner_jobs
-
-        partner_jobs.queue_sharing(submission_id)
+        enqueue("campaigns.partners.tasks.share_opt_ins", submission_id, queue="default")
 
 
 def share_submission(submission_id: int) -> int:

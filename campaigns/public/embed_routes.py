@@ -31,6 +31,7 @@ from campaigns.public.routes import (
     rsvps_for_thanks,
     take_action,
 )
+from campaigns.submissions.action_refs import action_ref_or_404
 
 EMBED_TOKEN_SECONDS = 4 * 3600
 EMBEDDABLE_KINDS = (ActionKind.petition, ActionKind.pledge, ActionKind.event, ActionKind.story)
@@ -77,7 +78,7 @@ def embed(slug: str):
 @embeddable
 @csrf.exempt  # Checked by the embed token instead: see this module's docstring.
 def embed_submit(slug: str):
-    ref = action_service.action_ref_or_404(slug)
+    ref = action_ref_or_404(slug)
     if form_tokens.cross_site(opaque_allowed=True):
         abort(403)
     if ref.kind not in EMBEDDABLE_KINDS:

@@ -9,13 +9,13 @@ query parameters are rendered every time.
 
 from __future__ import annotations
 
-import time
-
 from flask import current_app, request, session
 
 from campaigns import select_locale
+from campaigns.core.cache import MISSING, TTLCache
 
 MAX_PAGES = 500
+PAGES = TTLCache("pages", seconds="PUBLIC_COUNT_CACHE_SECONDS", max_size=MAX_PAGES)
 
 
 def key(referrer: str) -> tuple | None:
@@ -32,15 +32,9 @@ def key(referrer: str) -> tuple | None:
 def get(page_key: tuple | None) -> str | None:
     if page_key is None:
         return None
-    hit = current_app.extensions.setdefault("campaigns.pages", {}).get(page_key)
-    if hit is None or hit[0] <= time.monotonic():
-        return None
-    return hit[1]
+    html = PAGES.get(page_key)
+    return None if html is MISSING else html
 
 
 def put(page_key: tuple, html: str) -> None:
-    pages = current_app.extensions.setdefault("campaigns.pages", {})
-    if len(pages) >= MAX_PAGES:
-        pages.clear()
-    seconds = current_app.config["PUBLIC_COUNT_CACHE_SECONDS"]
-    pages[page_key] = (time.monotonic() + seconds, html)
+    PAGES.put(page_key, html)

@@ -20,6 +20,7 @@ from wtforms.fields.choices import SelectChoice
 from campaigns import select_locale
 from campaigns.actions import follows, stories
 from campaigns.actions import public as action_service
+from campaigns.actions.uploads import path_of
 from campaigns.core.redirects import safe_next
 from campaigns.directories import lookup as directory
 from campaigns.events import rsvps as events
@@ -29,17 +30,15 @@ from campaigns.models import ActionKind, StoryConsent, utcnow
 from campaigns.partners import offers as partners
 from campaigns.public import bp, form_tokens, page_cache
 from campaigns.public.forms import (
-    ConfirmForm,
     FollowForm,
     LetterForm,
     PledgeForm,
     RsvpForm,
     SignForm,
     StoryForm,
-    UnsubscribeForm,
     without_workplace,
 )
-from campaigns.submissions import confirmation, subscriptions
+from campaigns.submissions.action_refs import action_ref_or_404
 from campaigns.submissions.signing import ActionClosed, DisposableEmail, Signer, sign
 from campaigns.tracking.sources import referrer_host
 
@@ -131,7 +130,7 @@ def action(slug: str):
 def sign_action(slug: str):
     # The busiest route of a viral petition: a small query for what signing needs, and the
     # full action (translations, targets) only where a page has to be shown again.
-    ref = action_service.action_ref_or_404(slug)
+    ref = action_ref_or_404(slug)
     if form_tokens.cross_site():
         abort(403)
     if not ref.is_live:
@@ -278,65 +277,10 @@ def rsvps_for_thanks(act) -> list[tuple]:
     return [(row, events.calendar_token(row)) for row in events.rsvps_of_submission(submission.id)]
 
 
-@bp.get("/a/<slug>/confirm/<token>")
-def confirm(slug: str, token: str):
-    submission = confirmation.submission_for_token(token)
-    if submission is None or submission.action.slug != slug:
-        return render_template("public/confirm_invalid.html"), 404
-    return render_template(
-        "public/confirm.html",
-        submission=submission,
-        action=submission.action,
-        form=ConfirmForm(),
-        partner_names=partners.pending_names(submission.id),
-    )
-
-
-@bp.post("/a/<slug>/confirm/<token>")
-def confirm_submit(slug: str, token: str):
-    submission = confirmation.submission_for_token(token)
-    if submission is None or submission.action.slug != slug:
-        return render_template("public/confirm_invalid.html"), 404
-    form = ConfirmForm()
-    if not form.validate_on_submit():
-        abort(400)
-    act = submission.action
-    if submission.fraudulent:
-        # Its link cannot make it count. The page thanks without claiming it was confirmed,
-        # which is true for a person and tells a bot nothing it could tune against.
-        return render_template("public/confirm_received.html", action=act)
-    confirmation.confirm(submission)
-    return render_template(
-        "public/confirmed.html", action=act, share=action_service.share_links(act)
-    )
-
-
-@bp.route("/unsubscribe/<token>", methods=["GET"])
-def unsubscribe(token: str):
-    supporter = subscriptions.supporter_for_token(token)
-    if supporter is None:
-        return render_template("public/unsubscribe.html", invalid=True), 404
-    return render_template(
-        "public/unsubscribe.html", supporter=supporter, form=UnsubscribeForm(), done=False
-    )
-
-
-@bp.route("/unsubscribe/<token>", methods=["POST"])
-@csrf.exempt  # RFC 8058: mail clients POST "List-Unsubscribe=One-Click" with no cookie or token.
-def unsubscribe_submit(token: str):
-    supporter = subscriptions.supporter_for_token(token)
-    if supporter is None:
-        return render_template("public/unsubscribe.html", invalid=True), 404
-    subscriptions.unsubscribe(supporter)
-    return render_template("public/unsubscribe.html", supporter=supporter, done=True)
-
-
 @bp.get("/media/<name>")
 def media(name: str):
     """An uploaded share image; the name is random and checked against the form we give."""
     from flask import send_file
-
-    from campaigns.actions.uploads import path_of
 
     found = path_of(name)
     if found is None:
@@ -433,7 +377,7 @@ def partner_view(act, form: SignForm, source: str | None = None) -> dict:
         return {"partners": [], "host_name": ""}  # no form is shown
     source = form.source.data or "" if source is None else source
     # The ref, cached per process for a live action, says whether there are any partners.
-    ref = action_service.action_ref_or_404(act.slug)
+    ref = action_ref_or_404(act.slug)
     host_name, offered = partners.offers_for_form(ref.campaign_id, ref.has_partners, source)
     return {"partners": offered, "host_name": host_name}
 

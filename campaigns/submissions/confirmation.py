@@ -12,6 +12,9 @@ from sqlalchemy import update
 from campaigns.core import tokens
 from campaigns.extensions import db
 from campaigns.models import Submission, utcnow
+from campaigns.submissions import signals
+from campaigns.tracking import tally
+from campaigns.webhooks import endpoints as webhooks
 
 
 def confirmation_token(submission: Submission) -> str:
@@ -49,19 +52,10 @@ def confirm(submission: Submission) -> bool:
         return False
     db.session.commit()
     db.session.refresh(submission)
-    from campaigns.jobs.counts import queue_tally
-
-    queue_tally()
-    # Letters written in this supporter's name were waiting for exactly this.
-    from campaigns.letters.compose import release_confirmed
-
-    release_confirmed(submission.id)
-    # And so were the partners this person opted in to: only now do they get them.
-    from campaigns.partners.offers import queue_sharing
-
-    queue_sharing(submission.id)
-    from campaigns.webhooks import endpoints as webhooks
-
+    tally.queue_tally()
+    # Letters written in this supporter's name were waiting for exactly this, and so were the
+    # partners this person opted in to: only now do they get them (`signals.confirmed`).
+    signals.confirmed.send(submission.id)
     webhooks.emit(
         submission.action.organization_id, "submission.confirmed", {"submission_id": submission.id}
     )

@@ -7,6 +7,7 @@ from flask_babel import force_locale, gettext
 
 from campaigns.mail import EmailMessage
 from campaigns.models import ActionKind, Submission, Supporter
+from campaigns.submissions import signals
 from campaigns.submissions.confirmation import confirmation_token
 from campaigns.submissions.subscriptions import unsubscribe_token
 from campaigns.urls import external_url
@@ -36,13 +37,9 @@ def confirmation_email(submission: Submission) -> EmailMessage:
                 "public.unsubscribe", token=unsubscribe_token(supporter)
             ),
         }
-        if action.kind == ActionKind.event:
-            from campaigns.events import rsvps as events
-            from campaigns.events.emails import rsvp_links
-
-            context["rsvps"] = [
-                (row, rsvp_links(row)) for row in events.rsvps_of_submission(submission.id)
-            ]
+        # What the action's own feature adds (an event's RSVPs, with their links).
+        for _, extra in signals.confirmation_context.send(submission):
+            context.update(extra or {})
         if action.kind == ActionKind.letter:
             subject = gettext("Confirm to send your letter: %(title)s", title=context["title"])
         elif action.kind == ActionKind.pledge:

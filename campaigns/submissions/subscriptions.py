@@ -5,6 +5,7 @@ from __future__ import annotations
 from campaigns.core import tokens
 from campaigns.extensions import db
 from campaigns.models import Supporter, utcnow
+from campaigns.webhooks import endpoints as webhooks
 
 
 def unsubscribe_token(supporter: Supporter) -> str:
@@ -25,6 +26,5 @@ def unsubscribe(supporter: Supporter) -> None:
         supporter.subscribed = False
         supporter.unsubscribed_at = utcnow()
         db.session.commit()
-        from campaigns.webhooks import endpoints as webhooks
 
         webhooks.emit(supporter.organization_id, "person.unsubscribed", {"person_id": supporter.id})

@@ -1,1 +1,2 @@
-"""supporters."""
+"""Supporter lists: filtering and paging them, tags, people written over the API, exports,
+imports, erasure and retention."""

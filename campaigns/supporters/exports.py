@@ -26,6 +26,7 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.sql import ColumnElement
 
 from campaigns.core import audit, tokens
+from campaigns.core.spreadsheets import FORMULA_STARTS
 from campaigns.extensions import db
 from campaigns.models import (
     Export,
@@ -40,6 +41,7 @@ from campaigns.models import (
     User,
     utcnow,
 )
+from campaigns.queues import enqueue
 from campaigns.supporters import filters as supporter_filters
 from campaigns.supporters.filters import SupporterFilter
 
@@ -49,10 +51,6 @@ DOWNLOAD = "export-download"
 # Supporter ids per batch: small enough to keep memory flat, large enough that the per-query
 # cost vanishes next to the rows.
 BATCH_IDS = 20_000
-# A spreadsheet treats a cell starting with one of these as a formula (CSV injection, OWASP:
-# https://owasp.org/www-community/attacks/CSV_Injection). Such cells get a leading single
-# quote, which makes Excel, LibreOffice and Google Sheets show the text as typed.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # UTF-8 with a byte-order mark: without it Excel reads the file as Windows-1252 and shows
 # "GarcÃ­a" for "García".
 BOM = b"\xef\xbb\xbf"
@@ -200,9 +198,6 @@ def request_export(
     organization: Organization, user: User, f: SupporterFilter, columns: Iterable[str]
 ) -> Export:
     """Record the export and its audit event in one transaction, then queue the job."""
-    from campaigns.jobs import enqueue
-    from campaigns.jobs.exports import build_export
-
     export = Export(
         organization_id=organization.id,
         requested_by_id=user.id,
@@ -219,7 +214,12 @@ def request_export(
         details={"filters": export.filters, "columns": export.columns},
     )
     db.session.commit()
-    enqueue(build_export, export.id, queue="exports", job_id=f"export-{export.id}")
+    enqueue(
+        "campaigns.supporters.tasks.build_export",
+        export.id,
+        queue="exports",
+        job_id=f"export-{export.id}",
+    )
     return export
 
 

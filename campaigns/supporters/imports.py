@@ -23,6 +23,7 @@ from campaigns.core import audit
 from campaigns.core.addresses import canonical_email
 from campaigns.extensions import db
 from campaigns.models import ImportStatus, Organization, Supporter, SupporterImport, User, utcnow
+from campaigns.queues import enqueue
 
 MAX_BYTES = 20 * 1024 * 1024
 PREVIEW_ROWS = 5
@@ -137,9 +138,6 @@ def preview(record: SupporterImport) -> list[list[str]]:
 
 def start(record: SupporterImport, mapping: list[str], user: User) -> None:
     """Save the mapping and queue the import; refuse a mapping without exactly one email."""
-    from campaigns.jobs import enqueue
-    from campaigns.jobs.imports import import_supporters
-
     if mapping.count("email") != 1:
         raise ImportRefused("Choose which column holds the email address.")
     for field in FIELDS:
@@ -155,7 +153,12 @@ def start(record: SupporterImport, mapping: list[str], user: User) -> None:
         details={"rows": record.rows_total, "source": record.source, "consent": record.consent},
     )
     db.session.commit()
-    enqueue(import_supporters, record.id, queue="exports", job_id=f"import-{record.id}")
+    enqueue(
+        "campaigns.supporters.tasks.import_supporters",
+        record.id,
+        queue="exports",
+        job_id=f"import-{record.id}",
+    )
 
 
 def run(import_id: int) -> SupporterImport | None:

@@ -15,7 +15,8 @@ from sqlalchemy import select
 from campaigns.core.addresses import canonical_email
 from campaigns.extensions import db
 from campaigns.models import Supporter, utcnow
-from campaigns.submissions.signing import Signer, _upsert_supporter
+from campaigns.submissions.signing import Signer
+from campaigns.submissions.statements import upsert_supporter
 
 # Names reject markup characters, as on the sign form (docs/decisions.md).
 MARKUP = set("<>{}[]\\")
@@ -84,7 +85,7 @@ def signup(
         subscribe=subscribe,
         locale=_or(changes.locale, existing and existing.locale, "en"),
     )
-    supporter_id = _upsert_supporter(organization_id, signer, utcnow())
+    supporter_id = upsert_supporter(organization_id, signer, utcnow())
     db.session.commit()
     supporter = db.session.get(Supporter, supporter_id)
     db.session.refresh(supporter)

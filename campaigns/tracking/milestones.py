@@ -1,6 +1,6 @@
 """Milestones: thresholds of an action's public total that organizers want to hear about.
 
-A check runs after each tally that folded anything in (`jobs.milestones`). Crossing a
+A check runs after each tally that folded anything in (`after_tally`). Crossing a
 milestone sets its `reached_at` with an UPDATE that matches only while it is still empty;
 only the check whose UPDATE matched queues the emails, so each milestone is announced once
 however many checks run side by side.
@@ -8,14 +8,26 @@ however many checks run side by side.
 
 from __future__ import annotations
 
+import logging
+
 from flask import render_template
+from redis.exceptions import RedisError
 from sqlalchemy import select, update
 
-from campaigns.extensions import db
+from campaigns import mail
+from campaigns.extensions import db, queues
 from campaigns.mail import EmailMessage
 from campaigns.models import Action, Membership, Milestone, Role, User, utcnow
+from campaigns.queues import enqueue
 from campaigns.tracking import counts
 from campaigns.urls import external_url
+
+log = logging.getLogger(__name__)
+
+# "A milestone check is waiting": tallies run every few seconds under load, and one check
+# covers all of them.
+PENDING_KEY = "campaigns:milestones-pending"
+PENDING_SECONDS = 60
 
 # Who hears about a milestone: the people who write the organization's campaigns.
 NOTIFIED_ROLES = (Role.owner, Role.organizer)
@@ -151,3 +163,42 @@ def announced(action: Action) -> dict | None:
     if best.percent:
         return {"percent": best.value}
     return {"count": best.value}
+
+
+def after_tally(folded: int) -> int:
+    """Queue a check when the tally changed a count; returns `folded` unchanged."""
+    if folded:
+        try:
+            if queues.connection.set(PENDING_KEY, "1", nx=True, ex=PENDING_SECONDS):
+                enqueue("campaigns.tracking.tasks.check_milestones", queue="counts")
+        except RedisError:
+            log.exception("could not queue a milestone check; the next tally will")
+    return folded
+
+
+def check_and_notify() -> list[int]:
+    """Mark the milestones crossed and queue an email to each organizer about each, once."""
+    queues.connection.delete(PENDING_KEY)
+    reached = check()
+    for milestone_id in reached:
+        milestone = db.session.get(Milestone, milestone_id)
+        for user in organizers_to_notify(milestone.action):
+            enqueue(
+                "campaigns.tracking.tasks.send_milestone_email",
+                milestone_id,
+                user.id,
+                queue="mail",
+            )
+    return reached
+
+
+def send_email(milestone_id: int, user_id: int) -> str | None:
+    milestone = db.session.get(Milestone, milestone_id)
+    user = db.session.get(User, user_id)
+    if milestone is None or user is None:
+        return None  # deleted meanwhile
+    try:
+        return mail.send(milestone_email(milestone, user))
+    except mail.PermanentMailError as exc:
+        log.warning("milestone %s email to user %s failed: %s", milestone_id, user_id, exc)
+        return None

@@ -11,25 +11,33 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import re
 from collections import Counter
 from dataclasses import dataclass
 
 from flask import render_template
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
+from campaigns import mail
+from campaigns.core.spreadsheets import safe_cell
 from campaigns.extensions import db
 from campaigns.mail import Attachment, EmailMessage
 from campaigns.models import (
     Action,
     ActionTarget,
     PetitionDelivery,
+    PetitionDeliveryStatus,
     Submission,
     Supporter,
     Target,
     User,
+    utcnow,
 )
+from campaigns.queues import enqueue
 from campaigns.tracking import sources
+
+log = logging.getLogger(__name__)
 
 # What a CSV of signers may hold; the organizer ticks which. Order is the column order.
 FIELDS = {
@@ -130,9 +138,7 @@ def request_delivery(
     )
     db.session.add(delivery)
     db.session.commit()
-    from campaigns.jobs.delivery import queue_delivery
-
-    queue_delivery(delivery.id)
+    enqueue("campaigns.tracking.tasks.deliver_petition", delivery.id, queue="mail")
     return delivery
 
 
@@ -157,14 +163,6 @@ def _signers(action: Action):
     return db.session.execute(query.execution_options(yield_per=2000))
 
 
-def _cell(value: str) -> str:
-    # A cell starting with = + - @ (or a tab or CR) is run as a formula by spreadsheets:
-    # OWASP's CSV injection advice is to prefix it with a quote.
-    if value and value[0] in "=+-@\t\r":
-        return "'" + value
-    return value
-
-
 def signers_csv(action: Action, fields: list[str]) -> tuple[bytes, int]:
     """The CSV of signers with only `fields`, and how many rows it has."""
     out = io.StringIO()
@@ -181,7 +179,7 @@ def signers_csv(action: Action, fields: list[str]) -> tuple[bytes, int]:
             "signed_at": submission.created_at.strftime("%Y-%m-%d %H:%M"),
             "email": supporter.email,
         }
-        writer.writerow([_cell(values[f] or "") for f in fields])
+        writer.writerow([safe_cell(values[f] or "") for f in fields])
         n += 1
     return out.getvalue().encode("utf-8"), n
 
@@ -253,7 +251,7 @@ def groups_csv(groups: list[tuple[str, int]], label: str) -> bytes:
     writer = csv.writer(out)
     writer.writerow([label, "Signatures"])
     for name, n in groups:
-        writer.writerow([_cell(name), n])
+        writer.writerow([safe_cell(name), n])
     return out.getvalue().encode("utf-8")
 
 
@@ -302,3 +300,55 @@ def build_emails(delivery: PetitionDelivery) -> tuple[list[EmailMessage], int]:
             )
         )
     return messages, count
+
+
+def deliver(delivery_id: int) -> int:
+    """Send the delivery to each recipient not yet sent to; returns how many were sent now.
+
+    Each recipient is marked as soon as its email went out, so a retry after a temporary
+    failure (which RQ schedules with the mail queue's back-off) sends only to the rest.
+    """
+    table = PetitionDelivery.__table__
+    # Claimed by one worker at a time: a second job for the same delivery finds it taken.
+    claimed = db.session.execute(
+        update(table)
+        .where(table.c.id == delivery_id, table.c.status == PetitionDeliveryStatus.queued)
+        .values(status=PetitionDeliveryStatus.sending)
+    ).rowcount
+    db.session.commit()
+    if not claimed:
+        return 0
+    delivery = db.session.get(PetitionDelivery, delivery_id)
+    messages, count = build_emails(delivery)
+    recipients = [dict(r) for r in delivery.recipients]
+    sent = 0
+    for recipient, message in zip(recipients, messages, strict=True):
+        if recipient.get("sent_at"):
+            continue
+        try:
+            recipient["message_id"] = mail.send(message)
+        except mail.TemporaryMailError:
+            delivery.status = PetitionDeliveryStatus.queued
+            delivery.recipients = recipients
+            db.session.commit()
+            raise
+        except mail.PermanentMailError as exc:
+            recipient["error"] = str(exc)[:200]
+            log.warning("delivery %s to %s refused: %s", delivery_id, recipient["email"], exc)
+        else:
+            sent += 1
+        recipient["sent_at"] = utcnow().isoformat()
+        delivery.recipients = recipients
+        db.session.commit()
+    failed = [r for r in recipients if r.get("error")]
+    delivery.signatures = count
+    delivery.sent_at = utcnow()
+    delivery.status = (
+        PetitionDeliveryStatus.failed
+        if len(failed) == len(recipients)
+        else PetitionDeliveryStatus.sent
+    )
+    if failed:
+        delivery.error = "; ".join(f"{r['email']}: {r['error']}" for r in failed)[:500]
+    db.session.commit()
+    return sent

@@ -21,7 +21,14 @@ from sqlalchemy import func, select
 
 from campaigns.directories.lookup import normalize_postcode
 from campaigns.extensions import db
-from campaigns.models import Action, LetterSettings, PostcodeDistrict, Submission, Supporter
+from campaigns.models import (
+    Action,
+    Directory,
+    LetterSettings,
+    PostcodeDistrict,
+    Submission,
+    Supporter,
+)
 
 # Rows shown per table; the rest are summed into one "all others" row.
 TOP = 25
@@ -187,7 +194,6 @@ def asks_workplace(action_ids: list[int]) -> bool:
 
 def breakdowns(action_ids: list[int]) -> list[Breakdown]:
     """Every table the dashboard shows for the actions."""
-    from campaigns.models import Directory
 
     per_postcode = postcode_counts(action_ids)
     result = [

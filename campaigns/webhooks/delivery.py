@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import select, update
 
+from campaigns import mail
 from campaigns.extensions import db
 from campaigns.models import (
     DeliveryStatus,
@@ -25,6 +26,8 @@ from campaigns.models import (
     WebhookEndpoint,
     utcnow,
 )
+from campaigns.queues import enqueue
+from campaigns.webhooks import endpoints
 from campaigns.webhooks.endpoints import forget_cache
 
 # Waits between tries; after the last one, every BACK_OFF[-1] until the endpoint has failed
@@ -135,10 +138,7 @@ def _failed_try(delivery: WebhookDelivery, endpoint: WebhookEndpoint, now: datet
 
 
 def _tell_owners(endpoint: WebhookEndpoint) -> None:
-    from campaigns.jobs import enqueue
-    from campaigns.jobs.webhooks import send_pause_notice
-
-    enqueue(send_pause_notice, endpoint.id, queue="mail")
+    enqueue("campaigns.webhooks.tasks.send_pause_notice", endpoint.id, queue="mail")
 
 
 def owners_of(organization_id: int) -> list[User]:
@@ -166,3 +166,54 @@ def due(now: datetime | None = None, limit: int = 500) -> list[int]:
             .limit(limit)
         )
     )
+
+
+def queue(delivery_id: int) -> None:
+    # Not retried by RQ: a failed try is rescheduled in the database with its back-off, and
+    # `queue_due` (every minute) sends it when it is due.
+    enqueue("campaigns.webhooks.tasks.deliver_webhook", delivery_id, queue="default", retry=False)
+
+
+def dispatch(organization_id: int, event: str, payload: dict, occurred: str) -> int:
+    """Write the event's deliveries, one per subscribed endpoint, and queue each; how many."""
+    ids = endpoints.dispatch(organization_id, event, payload, occurred)
+    for delivery_id in ids:
+        queue(delivery_id)
+    return len(ids)
+
+
+def queue_due() -> int:
+    """Queue every delivery whose next try has come; returns how many."""
+    ids = due()
+    for delivery_id in ids:
+        queue(delivery_id)
+    return len(ids)
+
+
+def pause_notice(endpoint: WebhookEndpoint, owner: User) -> mail.EmailMessage:
+    base = current_app.config["PUBLIC_URL"].rstrip("/")
+    page = f"{base}/organize/{endpoint.organization.slug}/webhooks"
+    hours = current_app.config["WEBHOOK_PAUSE_AFTER_HOURS"]
+    return mail.EmailMessage(
+        to=owner.email,
+        to_name=owner.name or "",
+        subject=f"Webhook paused: {endpoint.url}",
+        text=(
+            f"The webhook endpoint {endpoint.url} of {endpoint.organization.name} has "
+            f"failed every delivery for {hours} hours, so we paused it and stopped "
+            f"sending it events.\n\nSee what it answered and resume it at {page}\n"
+        ),
+        organization_id=endpoint.organization_id,
+    )
+
+
+def send_pause_notice(endpoint_id: int) -> int:
+    """Tell the organization's owners that an endpoint was paused; returns how many."""
+    endpoint = db.session.get(WebhookEndpoint, endpoint_id)
+    if endpoint is None:
+        return 0
+    sent = 0
+    for owner in owners_of(endpoint.organization_id):
+        mail.send(pause_notice(endpoint, owner))
+        sent += 1
+    return sent

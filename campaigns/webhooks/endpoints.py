@@ -16,7 +16,6 @@ from __future__ import annotations
 import ipaddress
 import logging
 import secrets
-import time
 from datetime import datetime
 from urllib.parse import urlsplit
 
@@ -24,6 +23,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from campaigns.core import audit
+from campaigns.core.cache import MISSING, TTLCache
 from campaigns.extensions import db
 from campaigns.models import (
     WEBHOOK_EVENTS,
@@ -38,10 +38,12 @@ from campaigns.models import (
     WebhookEndpoint,
     utcnow,
 )
+from campaigns.queues import enqueue
 
 log = logging.getLogger(__name__)
 
-_CACHE = "campaigns.webhook_cache"
+# The events each organization's endpoints want: one entry, read again when it expires.
+SUBSCRIPTIONS = TTLCache("webhook_subscriptions", seconds="WEBHOOK_CACHE_SECONDS", max_size=1)
 
 
 class WebhookError(ValueError):
@@ -153,10 +155,9 @@ def recent_deliveries(endpoint: WebhookEndpoint, limit: int = 50) -> list[Webhoo
 
 def _subscriptions() -> dict[int, frozenset[str]]:
     """Events each organization's active endpoints want, kept in memory for a short while."""
-    cache = current_app.extensions.get(_CACHE)
-    now = time.monotonic()
-    if cache is not None and cache[0] > now:
-        return cache[1]
+    value = SUBSCRIPTIONS.get(None)
+    if value is not MISSING:
+        return value
     wanted: dict[int, set[str]] = {}
     rows = db.session.execute(
         select(WebhookEndpoint.organization_id, WebhookEndpoint.events).where(
@@ -165,9 +166,7 @@ def _subscriptions() -> dict[int, frozenset[str]]:
     )
     for organization_id, events in rows:
         wanted.setdefault(organization_id, set()).update(events or [])
-    value = {k: frozenset(v) for k, v in wanted.items()}
-    current_app.extensions[_CACHE] = (now + current_app.config["WEBHOOK_CACHE_SECONDS"], value)
-    return value
+    return SUBSCRIPTIONS.put(None, {k: frozenset(v) for k, v in wanted.items()})
 
 
 def anyone_listens() -> bool:
@@ -176,7 +175,7 @@ def anyone_listens() -> bool:
 
 
 def forget_cache() -> None:
-    current_app.extensions.pop(_CACHE, None)
+    SUBSCRIPTIONS.forget()
 
 
 def emit(organization_id: int, event: str, payload: dict) -> None:
@@ -185,11 +184,15 @@ def emit(organization_id: int, event: str, payload: dict) -> None:
         raise ValueError(f"unknown webhook event {event!r}")
     if event not in _subscriptions().get(organization_id, ()):
         return
-    from campaigns.jobs import enqueue
-    from campaigns.jobs.webhooks import dispatch_event
-
     occurred = utcnow().strftime("%Y-%m-%dT%H:%M:%SZ")
-    enqueue(dispatch_event, organization_id, event, payload, occurred, queue="default")
+    enqueue(
+        "campaigns.webhooks.tasks.dispatch_event",
+        organization_id,
+        event,
+        payload,
+        occurred,
+        queue="default",
+    )
 
 
 def dispatch(organization_id: int, event: str, payload: dict, occurred: str) -> list[int]:

@@ -7,9 +7,10 @@ from rq import Queue
 from rq.registry import ScheduledJobRegistry
 from sqlalchemy import select
 
+from campaigns.core.spreadsheets import safe_cell
 from campaigns.events import rsvps as events
+from campaigns.events.rsvps import reminder_job_id
 from campaigns.extensions import db, queues
-from campaigns.jobs.events import reminder_job_id
 from campaigns.models import Action, OutboxEmail, Rsvp, RsvpStatus, Shift, Submission
 from campaigns.submissions.signing import Signer
 from tests.factories import from_new_address, make_event, signer_form
@@ -306,4 +307,4 @@ def test_roster_csv_neutralizes_formulas(app, client, csrf, login):
     assert [r["city"] for r in rows] == ['\'=HYPERLINK("http://x")', "'+1", "'-2", "'@SUM(A1)"]
     assert rows[0]["last_name"] == "'\tTab"
     assert rows[0]["email"] == "ana@example.org"
-    assert events.csv_cell("\rx") == "'\rx" and events.csv_cell("plain") == "plain"
+    assert safe_cell("\rx") == "'\rx" and safe_cell("plain") == "plain"

@@ -106,7 +106,7 @@ def test_update_reaches_followers_in_their_language_not_the_unsubscribed(
     assert "List-Unsubscribe" in sent["beto@example.org"].headers
     # A retried delivery job does not send the same update twice.
     with app.app_context():
-        from campaigns.jobs.follows import deliver_update
+        from campaigns.actions.follow_updates import deliver_update
         from campaigns.models import CampaignUpdate
 
         update_id = db.session.scalars(select(CampaignUpdate.id)).one()

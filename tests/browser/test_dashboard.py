@@ -2,10 +2,10 @@ from pathlib import Path
 
 import pytest
 
-from campaigns.directories import maps as district_maps
 from campaigns.extensions import db
 from campaigns.models import Directory, LetterSettings, Role
 from campaigns.submissions.signing import Signer, sign
+from campaigns.tracking import district_maps
 from tests.factories import (
     PASSWORD,
     make_campaign,

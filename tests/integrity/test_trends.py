@@ -204,14 +204,13 @@ def test_address_hashes_are_forgotten_after_the_retention(ctx, run_jobs):
     """Old signatures lose their address hash; recent ones keep it for trends and limits."""
     from datetime import timedelta
 
-    from campaigns.jobs import enqueue
-    from campaigns.jobs import integrity as integrity_jobs
+    from campaigns.queues import enqueue
 
     now = utcnow()
     petition = make_petition()
     old = sign(petition, signer(ip="192.0.2.1"), now=now - timedelta(days=31)).submission_id
     new = sign(petition, signer(ip="192.0.2.2"), now=now - timedelta(days=29)).submission_id
-    enqueue(integrity_jobs.forget_addresses, queue="default")
+    enqueue("campaigns.integrity.tasks.forget_addresses", queue="default")
     run_jobs(["default"])
     db.session.expire_all()
     assert db.session.get(Submission, old).ip_hash is None

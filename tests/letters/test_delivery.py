@@ -7,8 +7,9 @@ import pytest
 from sqlalchemy import select
 
 from campaigns.extensions import db
-from campaigns.jobs.letters import deliver_messages, retry_failed, sweep_messages
 from campaigns.letters.compose import Letter, LetterError, send_letter
+from campaigns.letters.recovery import retry_failed
+from campaigns.letters.tasks import deliver_messages, sweep_messages
 from campaigns.models import Message, MessageStatus, Submission, utcnow
 from campaigns.submissions.confirmation import confirm
 from campaigns.submissions.signing import Signer

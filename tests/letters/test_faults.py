@@ -10,8 +10,9 @@ import pytest
 from sqlalchemy import select
 
 from campaigns.extensions import db, queues
-from campaigns.jobs.letters import queue_delivery, sweep_messages
 from campaigns.letters.compose import send_letter
+from campaigns.letters.delivery import queue_letters
+from campaigns.letters.tasks import sweep_messages
 from campaigns.models import Message, MessageStatus, utcnow
 from campaigns.submissions.signing import Signer
 from tests.factories import make_letter
@@ -53,7 +54,7 @@ def test_worker_killed_mid_batch_loses_nothing_and_resends_only_the_call_in_flig
             send_letter(action, Signer("Ana", f"Ruiz{n}", f"ana{n}@example.org"))
         ids = sorted(db.session.scalars(select(Message.id)))
         queues.connection.flushall()  # only the delivery job below; no confirmation mail
-        queue_delivery(ids)  # one job; five senders, so five calls in turn
+        queue_letters(ids)  # one job; five senders, so five calls in turn
 
     letter_calls = []
 

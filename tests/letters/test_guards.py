@@ -4,8 +4,8 @@ import pytest
 from sqlalchemy import select
 
 from campaigns.extensions import db
-from campaigns.jobs.letters import deliver_messages
 from campaigns.letters.compose import Letter, reject_reviewed, release_reviewed, send_letter
+from campaigns.letters.tasks import deliver_messages
 from campaigns.models import ActionTarget, LetterSettings, Message, Role, utcnow
 from campaigns.submissions.signing import Signer
 from tests.factories import make_campaign, make_letter, make_organization, make_user
@@ -136,7 +136,7 @@ def test_delivery_page_shows_held_letters_with_their_reason(app, client, csrf, l
 def test_over_cap_letters_go_in_one_daily_digest(sendgrid_app, sendgrid):
     """With the digest chosen, letters over the cap are bundled, then sent to the target as
     one email with each writer's name, city and words, and all counted as sent."""
-    from campaigns.jobs.digests import send_digests
+    from campaigns.letters.tasks import send_digests
 
     with sendgrid_app.app_context():
         action = make_letter(targets=[CEO], body="Pay us on time. {supporter_first_name}")
@@ -167,7 +167,7 @@ def test_over_cap_letters_go_in_one_daily_digest(sendgrid_app, sendgrid):
 def test_a_failed_digest_keeps_its_letters_bundled(sendgrid_app, sendgrid):
     """A digest the provider refuses leaves its letters bundled, with the reason, for the
     next run."""
-    from campaigns.jobs.digests import send_digests
+    from campaigns.letters.tasks import send_digests
     from tests.support.sendgrid_server import Reply
 
     with sendgrid_app.app_context():

@@ -150,7 +150,7 @@ def test_delivery_page_lists_failures_and_retries_them(
         from campaigns.submissions.signing import Signer
 
         send_letter(action, Signer("Ana", "Ruiz", "ana@example.org"))
-        from campaigns.jobs.letters import deliver_messages
+        from campaigns.letters.tasks import deliver_messages
 
         sendgrid.replies.append(Reply(400, body={"errors": [{"message": "mailbox full"}]}))
         deliver_messages(list(db.session.scalars(select(Message.id))))

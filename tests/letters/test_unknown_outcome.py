@@ -10,9 +10,10 @@ from sqlalchemy import select
 
 from campaigns import mail
 from campaigns.extensions import db
-from campaigns.jobs.letters import deliver_messages, retry_failed, sweep_messages
 from campaigns.letters.compose import send_letter
 from campaigns.letters.provider_events import record_events
+from campaigns.letters.recovery import retry_failed
+from campaigns.letters.tasks import deliver_messages, sweep_messages
 from campaigns.models import Message, MessageStatus, utcnow
 from campaigns.submissions.signing import Signer
 from tests.factories import make_letter

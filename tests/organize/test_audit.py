@@ -5,8 +5,8 @@ from sqlalchemy import func, select
 
 from campaigns.core import audit
 from campaigns.core.ip import ip_hash
+from campaigns.core.tasks import prune_audit_log
 from campaigns.extensions import db
-from campaigns.jobs.audit import prune_audit_log
 from campaigns.models import AuditEvent, Role, utcnow
 from tests.factories import make_organization, make_user
 
@@ -145,13 +145,13 @@ def test_prune_deletes_events_past_the_retention(app, orgs):
 
 def test_the_prune_runs_as_a_job(app, run_jobs):
     """The prune job runs in a real worker, as the cron scheduler would enqueue it."""
-    from campaigns.jobs import enqueue
+    from campaigns.queues import enqueue
 
     with app.app_context():
         event = audit.record("login_failed", subject="ancient")
         event.created_at = utcnow() - timedelta(days=400)
         db.session.commit()
-        enqueue(prune_audit_log)
+        enqueue("campaigns.core.tasks.prune_audit_log")
     run_jobs(["default"])
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == 0

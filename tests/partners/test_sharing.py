@@ -219,7 +219,7 @@ def test_the_sweep_shares_what_a_lost_job_left(app, client, coalition, run_jobs)
     with app.app_context():
         assert partner_supporters(coalition.food_id) == []
     assert any(f.__name__ == "sweep_opt_ins" and s == 300 for f, _, s in periodic_jobs())
-    from campaigns.jobs.partners import sweep_opt_ins
+    from campaigns.partners.tasks import sweep_opt_ins
 
     with app.app_context():
         assert sweep_opt_ins() == 1

@@ -183,7 +183,7 @@ def test_download_links_expire_and_files_are_deleted(app, client, login, csrf, r
         export = db.session.get(Export, 1)
         path = Path(app.config["EXPORT_FOLDER"]) / export.filename
         assert path.exists()
-        from campaigns.jobs.exports import delete_expired_exports
+        from campaigns.supporters.tasks import delete_expired_exports
 
         assert delete_expired_exports() == 0
         export.expires_at = utcnow() - timedelta(seconds=1)
@@ -199,7 +199,7 @@ def test_download_links_expire_and_files_are_deleted(app, client, login, csrf, r
 
 def test_cleanup_is_scheduled():
     """The cron scheduler runs the cleanup of expired export files."""
-    from campaigns.jobs.exports import delete_expired_exports
+    from campaigns.supporters.tasks import delete_expired_exports
     from campaigns.worker import periodic_jobs
 
     assert any(job is delete_expired_exports for job, _, _ in periodic_jobs())

@@ -68,7 +68,7 @@ def test_retention_erases_who_is_due_and_keeps_counts_exact(app):
         )
         db.session.commit()
 
-        from campaigns.jobs.retention import apply_retention_policies
+        from campaigns.supporters.tasks import apply_retention_policies
 
         assert apply_retention_policies() == {"organizations": 1, "erased": 3}
         remaining = set(db.session.scalars(select(Supporter.id)))
@@ -128,7 +128,7 @@ def test_address_hashes_older_than_the_policy_are_dropped(app):
 
 def test_retention_job_is_scheduled():
     """The cron scheduler runs the retention job daily."""
-    from campaigns.jobs.retention import apply_retention_policies
+    from campaigns.supporters.tasks import apply_retention_policies
     from campaigns.worker import periodic_jobs
 
     assert (apply_retention_policies, "default", 24 * 60 * 60) in periodic_jobs()

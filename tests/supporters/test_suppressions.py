@@ -7,7 +7,7 @@ from sqlalchemy import select
 from campaigns.extensions import db
 from campaigns.models import AuditEvent, OutboxEmail, Role, Submission, Suppression
 from tests.factories import make_campaign, make_organization, make_petition, make_user
-from tests.jobs.test_confirmation_email import sign_through_page
+from tests.submissions.test_confirmation_email import sign_through_page
 
 ORG = "/organize/local-1"
 

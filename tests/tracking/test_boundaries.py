@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from campaigns.directories import boundaries
+from campaigns.directories import boundaries, drawing
 from campaigns.directories.boundaries import BoundaryErrors
 
 FIXTURE = Path(__file__).parent.parent / "data" / "oakland-wards.geojson"
@@ -109,9 +109,9 @@ def test_simplification_drops_points_closer_than_half_a_pixel():
 def test_each_ring_keeps_at_least_three_points():
     """A ring far smaller than a pixel, and a long sliver, keep three points each."""
     tiny = [[0.0, 0.0], [1e-7, 0.0], [1e-7, 1e-7], [0.0, 1e-7]]
-    assert len(boundaries.simplify_ring(tiny + [tiny[0]], 0.5)) >= 3
+    assert len(drawing.simplify_ring(tiny + [tiny[0]], 0.5)) >= 3
     sliver = [(float(i), 0.0) for i in range(100)] + [(99.0, 0.1), (0.0, 0.1)]
-    kept = boundaries.simplify_ring(sliver + [sliver[0]], 0.5)
+    kept = drawing.simplify_ring(sliver + [sliver[0]], 0.5)
     assert len(kept) == 3
     # In a whole map: a big square and an island too small to see.
     island = {"type": "Polygon", "coordinates": square(5, 5, 0.0001)}
@@ -123,7 +123,7 @@ def test_each_ring_keeps_at_least_three_points():
 def test_douglas_peucker_keeps_corners_and_drops_collinear_points():
     """Points on a straight edge go; the corners stay."""
     line = [(0.0, 0.0), (1.0, 0.0), (2.0, 0.0), (3.0, 0.0), (3.0, 3.0)]
-    assert boundaries.douglas_peucker(line, 0.5) == [(0.0, 0.0), (3.0, 0.0), (3.0, 3.0)]
+    assert drawing.douglas_peucker(line, 0.5) == [(0.0, 0.0), (3.0, 0.0), (3.0, 3.0)]
 
 
 # --- what is refused -----------------------------------------------------------------------

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from campaigns.directories import maps as district_maps
 from campaigns.extensions import db
 from campaigns.models import AuditEvent, DistrictMap, PostcodeDistrict, Role
 from campaigns.submissions.signing import Signer, sign
+from campaigns.tracking import district_maps
 from tests.factories import make_council_letter, make_user
 
 FIXTURE = Path(__file__).parent.parent / "data" / "oakland-wards.geojson"

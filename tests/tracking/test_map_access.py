@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from campaigns.directories import maps as district_maps
 from campaigns.extensions import db
 from campaigns.models import Directory, LetterSettings, Role
+from campaigns.tracking import district_maps
 from tests.conftest import csrf_from
 from tests.factories import make_council_letter, make_organization, make_user
 

@@ -4,10 +4,10 @@ import pytest
 from sqlalchemy import select
 
 from campaigns.extensions import db
-from campaigns.jobs import milestones as milestone_jobs
 from campaigns.models import Action, Milestone, Organization, OutboxEmail, Role
 from campaigns.submissions.signing import Signer, sign
 from campaigns.tracking import counts, milestones
+from campaigns.tracking import milestones as milestone_jobs
 from tests.factories import make_campaign, make_organization, make_petition, make_user
 
 

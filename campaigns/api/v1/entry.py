@@ -6,6 +6,7 @@ from flask import g
 
 from campaigns.api.v1 import bp
 from campaigns.api.v1.hal import CURIES, hal_response, link
+from campaigns.api.v1.openapi import document
 from campaigns.extensions import db
 from campaigns.models import Organization
 
@@ -38,6 +39,5 @@ def entry_point():
 
 @bp.get("/openapi.json")
 def openapi():
-    from campaigns.api.v1.openapi import document
 
     return hal_response(document(), headers={"Content-Type": "application/json"})

@@ -7,8 +7,9 @@ from rq.registry import ScheduledJobRegistry
 from sqlalchemy import select
 
 from campaigns.extensions import db, queues
-from campaigns.jobs.mail import PENDING_KEY, sweep_confirmations
 from campaigns.models import OutboxEmail, Submission, utcnow
+from campaigns.submissions.confirmation_mail import PENDING_KEY
+from campaigns.submissions.tasks import sweep_confirmations
 from tests.conftest import csrf_from
 from tests.factories import from_new_address, make_petition, signer_form
 from tests.support.sendgrid_server import Reply
@@ -78,7 +79,7 @@ def test_duplicate_unconfirmed_signature_resends_the_email(app, client, csrf, ru
 
 def test_job_for_a_sent_confirmation_does_not_send_twice(app, client, csrf, run_jobs):
     """A first-send job that runs again (retried, swept) sends nothing the second time."""
-    from campaigns.jobs.mail import send_confirmation
+    from campaigns.submissions.tasks import send_confirmation
 
     with app.app_context():
         slug = make_petition().slug
@@ -180,7 +181,7 @@ def test_a_burst_of_signatures_queues_one_job_that_sends_every_confirmation(
 def test_a_confirmation_for_a_submission_not_written_yet_waits_then_is_dropped(app):
     """The list is written before the submission: a uuid not in the database yet is looked
     for again a few seconds later, and after a minute it is given up (never written)."""
-    from campaigns.jobs.mail import send_confirmations
+    from campaigns.submissions.tasks import send_confirmations
 
     with app.app_context():
         now = int(utcnow().timestamp())

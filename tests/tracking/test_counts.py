@@ -6,11 +6,11 @@ import redis
 from sqlalchemy import select, update
 
 from campaigns.extensions import db
-from campaigns.jobs import counts as count_jobs
 from campaigns.models import Action, ActionHourlyCount, Submission
 from campaigns.submissions.confirmation import confirm
 from campaigns.submissions.signing import Signer, sign
 from campaigns.tracking import counts
+from campaigns.tracking import tally as count_jobs
 from tests.factories import make_petition
 
 

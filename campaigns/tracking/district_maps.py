@@ -16,15 +16,14 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import threading
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from flask import current_app
 from sqlalchemy import select
 
 from campaigns.core import audit
+from campaigns.core.cache import MISSING, TTLCache
 from campaigns.directories import boundaries
 from campaigns.extensions import db
 from campaigns.models import Directory, DistrictMap, Organization, PostcodeDistrict, User, utcnow
@@ -32,8 +31,9 @@ from campaigns.tracking.sources import Breakdown, Row
 
 SHADES = 5
 CACHE_SIZE = 64
-_CACHE = "campaigns.district_map_cache"
-_LOCK = threading.Lock()
+# Shapes by digest: what a digest names never changes, so they are kept a day, a few dozen
+# maps at most.
+SHAPES = TTLCache("district_shapes", seconds=24 * 3600, max_size=CACHE_SIZE)
 
 
 @dataclass(frozen=True)
@@ -167,12 +167,11 @@ def shapes_of(directory_ids: list[int]) -> dict[int, Shapes]:
             DistrictMap.directory_id.in_(directory_ids)
         )
     ).all()
-    cache = current_app.extensions.setdefault(_CACHE, {})
     result: dict[int, Shapes] = {}
     unread = []
     for directory_id, digest in rows:
-        shapes = cache.get(digest)
-        if shapes is None:
+        shapes = SHAPES.get(digest)
+        if shapes is MISSING:
             unread.append(directory_id)
         else:
             result[directory_id] = shapes
@@ -181,10 +180,7 @@ def shapes_of(directory_ids: list[int]) -> dict[int, Shapes]:
             select(DistrictMap).where(DistrictMap.directory_id.in_(unread))
         ):
             shapes = Shapes(item.width, item.height, tuple((c, p) for c, p in item.shapes))
-            with _LOCK:
-                while len(cache) >= CACHE_SIZE:
-                    cache.pop(next(iter(cache)))
-                cache[item.digest] = shapes
+            SHAPES.put(item.digest, shapes)
             result[item.directory_id] = shapes
     return result
 
