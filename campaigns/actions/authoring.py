@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from flask import abort
 from sqlalchemy import select
 
-from campaigns.core.slugs import unique_slug
+from campaigns.core.slugs import prepare_action, unique_slug
 from campaigns.extensions import db
 from campaigns.models import (
     Action,
@@ -104,22 +104,6 @@ def close(campaign: Campaign) -> None:
     campaign.status = CampaignStatus.closed
     campaign.closed_at = utcnow()
     db.session.commit()
-
-
-def prepare_action(
-    campaign: Campaign, kind: ActionKind, titled: str | None, slug: str, action: Action | None
-) -> Action:
-    """The action to save: `action`, or a new one of `kind`; with `slug`, else one made
-    from `titled` (the first title given) when the action has none yet."""
-    if slug or action is None:
-        # Worked out before a new row joins the session, so no half-made row is flushed.
-        slug = slug or unique_slug(Action, titled or campaign.title)
-    if action is None:
-        action = Action(campaign=campaign, kind=kind)
-        db.session.add(action)
-    if slug:
-        action.slug = slug
-    return action
 
 
 def save_petition(

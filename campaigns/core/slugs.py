@@ -1,4 +1,5 @@
-"""URL slugs: readable, ASCII, unique per table."""
+"""URL slugs: readable, ASCII, unique per table; and the action row an organizer's form saves
+under one (every kind of action is saved the same way, by its own feature)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import unicodedata
 from sqlalchemy import select
 
 from campaigns.extensions import db
+from campaigns.models import Action, ActionKind, Campaign
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_LENGTH = 60
@@ -34,3 +36,19 @@ def unique_slug(model, text: str) -> str:
         slug = f"{base[: MAX_LENGTH - 4]}-{n}"
         n += 1
     return slug
+
+
+def prepare_action(
+    campaign: Campaign, kind: ActionKind, titled: str | None, slug: str, action: Action | None
+) -> Action:
+    """The action to save: `action`, or a new one of `kind`; with `slug`, else one made
+    from `titled` (the first title given) when the action has none yet."""
+    if slug or action is None:
+        # Worked out before a new row joins the session, so no half-made row is flushed.
+        slug = slug or unique_slug(Action, titled or campaign.title)
+    if action is None:
+        action = Action(campaign=campaign, kind=kind)
+        db.session.add(action)
+    if slug:
+        action.slug = slug
+    return action

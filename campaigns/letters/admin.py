@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
 
-from campaigns.actions.authoring import prepare_action
+from campaigns.core.slugs import prepare_action
 from campaigns.extensions import db
 from campaigns.models import (
     Action,

@@ -14,7 +14,7 @@ from campaigns.extensions import db
 class DistrictMap(db.Model):
     """One directory's district boundaries, uploaded as GeoJSON and stored as SVG paths.
 
-    The file is projected and simplified once, on upload (services.boundaries), so drawing
+    The file is projected and simplified once, on upload (directories.boundaries), so drawing
     the map is string formatting: one row per directory, replaced wholesale by the next
     upload. `shapes` is `[[district, path], …]` in the file's order, each path an SVG `d`
     in a `0 0 width height` viewBox.

@@ -89,14 +89,14 @@ class Submission(db.Model):
     # Set when the provider refused the confirmation for good (e.g. a mistyped domain).
     confirmation_error: Mapped[str | None] = mapped_column(String(500))
     # How far the counts include this submission: 0 not yet, 1 as a signature, 2 as a
-    # signature and a confirmation (see `services.counts.tally`). Signing never touches the
+    # signature and a confirmation (see `tracking.counts.tally`). Signing never touches the
     # counts itself, so a spike never queues on one hot counter row.
     tallied: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
     # Over a rate limit, from a blocked address or domain, or invalidated by an organizer:
     # kept, never counted, not confirmable (docs/security.md, "Signature integrity").
     fraudulent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     fraud_reason: Mapped[str | None] = mapped_column(String(40))
-    # The address signed from, only as a keyed hash (services.ip), for limits and trends.
+    # The address signed from, only as a keyed hash (core.ip), for limits and trends.
     ip_hash: Mapped[str | None] = mapped_column(String(64))
     # The email's domain, lower case, for the per-domain limit and trends.
     email_domain: Mapped[str | None] = mapped_column(String(255))

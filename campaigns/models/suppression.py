@@ -12,7 +12,7 @@ from campaigns.models.user import User
 
 class Suppression(db.Model):
     """An address an organization must never email, kept only as a keyed hash of its
-    canonical form: the list can be checked, not read (see services/suppressions.py)."""
+    canonical form: the list can be checked, not read (see mail/suppressions.py)."""
 
     __tablename__ = "suppressions"
     __table_args__ = (UniqueConstraint("organization_id", "email_hash"),)

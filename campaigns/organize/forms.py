@@ -319,7 +319,7 @@ def _count(label: str, description: str = "", maximum: int = 1_000_000):
 
 
 class RateLimitForm(FlaskForm):
-    """An organization's signature limits (services.integrity). 0 turns a limit off."""
+    """An organization's signature limits (integrity.checks). 0 turns a limit off."""
 
     burst_limit = _count("Signatures per address, short window", "Per action. 0 turns it off.")
     burst_seconds = _count("Short window, seconds", maximum=86_400)

@@ -86,7 +86,7 @@ def action_dashboard_json(action_id: int):
     return jsonify(_action_dashboard(action).live())
 
 
-# Sources and districts are GROUP BY queries over the submissions (see services.sources), a
+# Sources and districts are GROUP BY queries over the submissions (see tracking.sources), a
 # page of their own so the dashboard, read from the buckets alone, stays fast at any size.
 @bp.get("/<org>/campaigns/<int:campaign_id>/sources")
 @requires("view")

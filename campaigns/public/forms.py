@@ -111,7 +111,7 @@ class SignForm(FlaskForm):
     worksite = optional_name_field(_l("Worksite (optional)"), 120)
     department = optional_name_field(_l("Department (optional)"), 120)
     work_shift = optional_name_field(_l("Shift (optional)"), 60)
-    # One box per coalition partner the form offers (services.partners); the template draws
+    # One box per coalition partner the form offers (partners.offers); the template draws
     # them, and the service keeps only the ones it offered.
     partners = SelectMultipleField(coerce=int, choices=[], validate_choice=False)
     # A honeypot: hidden from people (and from screen readers), filled in by naive bots.

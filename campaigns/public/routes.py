@@ -18,7 +18,7 @@ from flask_babel import get_locale, gettext
 from wtforms.fields.choices import SelectChoice
 
 from campaigns import select_locale
-from campaigns.actions import follows, stories
+from campaigns.actions import follows, stories, take
 from campaigns.actions import public as action_service
 from campaigns.actions.uploads import path_of
 from campaigns.core.redirects import safe_next
@@ -39,7 +39,7 @@ from campaigns.public.forms import (
     without_workplace,
 )
 from campaigns.submissions.action_refs import action_ref_or_404
-from campaigns.submissions.signing import ActionClosed, DisposableEmail, Signer, sign
+from campaigns.submissions.signing import ActionClosed, DisposableEmail, Signer
 from campaigns.tracking.sources import referrer_host
 
 
@@ -185,22 +185,9 @@ def take_action(ref, form: SignForm, render, thanks_endpoint: str, source: str |
         ip=request.remote_addr,
         partners=partners.chosen(ref.campaign_id, ref.has_partners, source, form.partners.data),
     )
-    extra = {}
+    choices = _choices(ref, form)
     try:
-        if ref.kind == ActionKind.letter:
-            act = action_service.public_action_or_404(slug)
-            edit = letters.Letter(form.subject.data.strip(), form.body.data.strip())
-            districts = request.form.getlist("district") or None
-            result = letters.send_letter(act, signer, edit, districts)
-        elif ref.kind == ActionKind.event:
-            outcome = events.rsvp(ref, signer, form.shifts.data)
-            result = outcome.result
-            extra["rsvp"] = events.thanks_token(result.submission_id)
-        elif ref.kind == ActionKind.story:
-            consent = StoryConsent(form.consent.data)
-            result = stories.submit(ref, signer, form.story.data.strip(), consent)
-        else:
-            result = sign(ref, signer)
+        taken = take.take(ref, signer, choices)
     except ActionClosed:
         act = action_service.public_action_or_404(slug)
         return render(act, _form_for(act), status=410)
@@ -228,7 +215,12 @@ def take_action(ref, form: SignForm, render, thanks_endpoint: str, source: str |
     # Said in the URL, not the session: nothing here is secret, and the thank-you page then
     # works where cookies do not (a form embedded in a partner's page).
     return redirect(
-        url_for(thanks_endpoint, slug=slug, signed="new" if result.created else "again", **extra)
+        url_for(
+            thanks_endpoint,
+            slug=slug,
+            signed="new" if taken.result.created else "again",
+            **({"rsvp": taken.rsvp_token} if taken.rsvp_token else {}),
+        )
     )
 
 
@@ -298,6 +290,18 @@ def set_language(code: str):
         session["locale"] = code
     # Only local paths: an open redirect here would lend our domain to phishing links.
     return redirect(safe_next(request.args.get("next")) or url_for("public.index"))
+
+
+def _choices(ref, form: SignForm) -> take.Choices:
+    """What the form of this kind of action adds to the signer."""
+    if ref.kind == ActionKind.letter:
+        edit = letters.Letter(form.subject.data.strip(), form.body.data.strip())
+        return take.Choices(letter=edit, districts=request.form.getlist("district") or None)
+    if ref.kind == ActionKind.event:
+        return take.Choices(shift_ids=tuple(form.shifts.data))
+    if ref.kind == ActionKind.story:
+        return take.Choices(story=form.story.data.strip(), consent=StoryConsent(form.consent.data))
+    return take.Choices()
 
 
 def _letter_view(act, form) -> dict:

@@ -45,7 +45,7 @@ class Signer:
     show_name: bool = False
     subscribe: bool = False
     source: str = ""
-    # Host only (see services.sources.referrer_host), never a full address.
+    # Host only (see tracking.sources.referrer_host), never a full address.
     referrer: str = ""
     locale: str = "en"
     # Where the person works; empty unless the action asks (Action.asks_workplace).
@@ -56,7 +56,7 @@ class Signer:
     # The address the request came from (request.remote_addr: behind TRUSTED_PROXIES, the
     # client's). Used for rate limits and lists, and stored only as a keyed hash.
     ip: str | None = None
-    # The partner organizations whose boxes were ticked (services.partners.chosen).
+    # The partner organizations whose boxes were ticked (partners.offers.chosen).
     partners: tuple[int, ...] = ()
 
 

@@ -126,7 +126,7 @@ def apply(policy: RetentionPolicy, now=None) -> dict:
 def _drop_ip_hashes(policy: RetentionPolicy, now=None) -> int | None:
     """Clear `submissions.ip_hash` older than the policy's days (None: no limit set).
 
-    The deployment-wide IP_HASH_RETENTION_DAYS applies as well (`jobs.integrity`); an
+    The deployment-wide IP_HASH_RETENTION_DAYS applies as well (`integrity.review`); an
     organization may only ask for less.
     """
     column = Submission.__table__.c.ip_hash

@@ -1,6 +1,6 @@
 """Signature counts kept in hourly buckets, so no page view counts the submissions table.
 
-Signing never touches a counter. A job (`jobs.counts.tally_counts`) folds new submissions and
+Signing never touches a counter. A job (`tracking.tasks.tally_counts`) folds new submissions and
 confirmations into the buckets in batches, so a spike of signatures never queues on one hot
 row, the lesson of the UK Parliament petitions site in 2019; counts trail signing by the
 moment it takes the worker to pick the job up.

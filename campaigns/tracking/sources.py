@@ -49,7 +49,7 @@ class Breakdown:
     rows: list[Row]
     total: int
     # A district table's directory and every district's count (the rows stop at TOP): what
-    # its map is shaded by (services.district_maps).
+    # its map is shaded by (tracking.district_maps).
     directory_id: int | None = None
     counts: Counter[str] | None = None
 

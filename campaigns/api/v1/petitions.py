@@ -1,6 +1,6 @@
 """OSDI petitions (petition actions), their signatures, and the record signature helper.
 
-The helper signs through `services.signing.sign`, so a signature made over the API is
+The helper signs through `submissions.signing.sign`, so a signature made over the API is
 counted, confirmed by email and deduplicated exactly as one made on the petition's page.
 """
 
