@@ -82,6 +82,19 @@ def from_environment_without_key(instance_path: str) -> dict:
         "SENDGRID_WEBHOOK_MAX_AGE": _int("SENDGRID_WEBHOOK_MAX_AGE", 600),
         # Seconds to wait for SendGrid's answer to one send.
         "SENDGRID_TIMEOUT": _int("SENDGRID_TIMEOUT", 15),
+        # Communicating with Congress (docs/congress.md). Without a chamber's key its offices
+        # take no letters, and supporters and organizers are told why.
+        "CWC_HOUSE_URL": os.environ.get("CWC_HOUSE_URL", "").rstrip("/"),
+        "CWC_HOUSE_API_KEY": os.environ.get("CWC_HOUSE_API_KEY", ""),
+        "CWC_SENATE_URL": os.environ.get("CWC_SENATE_URL", "").rstrip("/"),
+        "CWC_SENATE_API_KEY": os.environ.get("CWC_SENATE_API_KEY", ""),
+        "CWC_SENATE_TESTING": _bool("CWC_SENATE_TESTING", False),
+        "CWC_DELIVERY_AGENT": os.environ.get("CWC_DELIVERY_AGENT", ""),
+        "CWC_DELIVERY_AGENT_EMAIL": os.environ.get("CWC_DELIVERY_AGENT_EMAIL", ""),
+        "CWC_DELIVERY_AGENT_CONTACT_NAME": os.environ.get("CWC_DELIVERY_AGENT_CONTACT_NAME", ""),
+        "CWC_DELIVERY_AGENT_CONTACT_PHONE": os.environ.get("CWC_DELIVERY_AGENT_CONTACT_PHONE", ""),
+        "CWC_TIMEOUT": _int("CWC_TIMEOUT", 20),
+        "CWC_RATE_PER_SECOND": _int("CWC_RATE_PER_SECOND", 5),
         # Minutes a letter whose send timed out waits for SendGrid's events to say whether it
         # went out before it is marked failed, for the organizer to send again.
         "UNKNOWN_OUTCOME_GRACE_MINUTES": _int("UNKNOWN_OUTCOME_GRACE_MINUTES", 30),

@@ -20,7 +20,7 @@ LAYERS = [
     {"config", "database", "extensions", "queues", "headers", "session_cookies", "data"},
     {"models"},
     {"core", "urls", "embedded_redis"},
-    {"mail"},
+    {"mail", "congress"},
     {"accounts"},
     {"directories"},
     {"tracking"},

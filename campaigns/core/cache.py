@@ -40,6 +40,7 @@ class TTLCache:
         self.seconds = seconds
         self.max_size = max_size
         self._key = f"campaigns.cache.{name}"
+        self._setting = seconds if isinstance(seconds, str) else None
         _CACHES[name] = self
 
     def _entries(self) -> dict:
@@ -50,15 +51,21 @@ class TTLCache:
         return entries
 
     def lifetime(self) -> float:
-        if isinstance(self.seconds, str):
-            return current_app.config[self.seconds]
+        if self._setting is not None:
+            return current_app.config[self._setting]
         return self.seconds
 
     def get(self, key: Hashable) -> Any:
         """The value kept for `key`, or MISSING when there is none or it is older than the
         lifetime (as it is now: shortening the setting takes effect at once)."""
-        hit = self._entries().get(key)
-        if hit is None or time.monotonic() - hit[0] >= self.lifetime():
+        # On the signing path of a viral petition: one lookup of the app, none of the config
+        # for a fixed lifetime.
+        entries = current_app.extensions.get(self._key)
+        hit = entries.get(key) if entries is not None else None
+        if hit is None:
+            return MISSING
+        seconds = self.seconds if self._setting is None else current_app.config[self._setting]
+        if time.monotonic() - hit[0] >= seconds:
             return MISSING
         return hit[1]
 
