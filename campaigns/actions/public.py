@@ -157,18 +157,23 @@ def campaign_page(campaign: Campaign) -> dict:
 
 
 def recent_signers(act: Action, limit: int = RECENT_SIGNERS) -> list[dict]:
-    """Only those who chose to be shown, and only first name, initial and city."""
+    """Only those who chose to be shown and confirmed by email, and only first name, initial
+    and city: anyone can type a name beside someone else's address, so a name is public only
+    once its mailbox answered, whether or not the action counts unconfirmed signatures."""
     if not act.show_recent_signers:
         return []
     query = (
         select(Submission)
-        .where(Submission.action_id == act.id, Submission.show_name.is_(True))
+        .where(
+            Submission.action_id == act.id,
+            Submission.show_name.is_(True),
+            Submission.confirmed_at.is_not(None),
+            Submission.fraudulent.is_(False),
+        )
         .options(selectinload(Submission.supporter))
         .order_by(Submission.created_at.desc(), Submission.id.desc())
         .limit(limit)
     )
-    if act.requires_confirmation:
-        query = query.where(Submission.confirmed_at.is_not(None))
     return [
         {
             "name": s.supporter.public_name,

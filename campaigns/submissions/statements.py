@@ -76,8 +76,9 @@ def _supporter_upsert(dialect: str, only_if_live: bool = False):
     newly_subscribed = and_(new.subscribed, not_(table.c.subscribed))
     return stmt.on_conflict_do_update(
         index_elements=[table.c.organization_id, table.c.email_key],
+        # The address stays as the person first wrote it: a repeat in other capitals or with
+        # dots is the same mailbox (email_key), not a new spelling to keep.
         set_={
-            "email": new.email,
             "first_name": new.first_name,
             "last_name": new.last_name,
             "postcode": case((new.postcode != "", new.postcode), else_=table.c.postcode),

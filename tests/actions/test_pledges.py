@@ -3,6 +3,7 @@ from sqlalchemy import select
 
 from campaigns.extensions import db
 from campaigns.models import ActionKind, OutboxEmail, Submission
+from campaigns.submissions import confirmation
 from tests.factories import from_new_address, make_action, signer_form
 
 
@@ -49,6 +50,11 @@ def test_pledge_list_shows_only_those_who_chose_it(app, client, csrf, pledge_slu
     """Only pledgers who ticked the box appear, as first name, initial and city."""
     post(client, csrf, pledge_slug, first_name="Rosa", last_name="Diaz", show_name="y")
     post(client, csrf, pledge_slug, first_name="Hidden", last_name="Person")
+    # Not before her address answered the confirmation email.
+    assert "Rosa D." not in client.get(f"/a/{pledge_slug}").get_data(as_text=True)
+    with app.app_context():
+        for submission in db.session.scalars(select(Submission)).all():
+            confirmation.confirm(submission)
     html = client.get(f"/a/{pledge_slug}").get_data(as_text=True)
     assert "Rosa D., Oakland" in html
     assert "Hidden" not in html

@@ -1,5 +1,10 @@
-import pytest
+import re
 
+import pytest
+from sqlalchemy import select
+
+from campaigns.extensions import db
+from campaigns.models import OutboxEmail
 from tests.factories import make_petition
 
 pytestmark = pytest.mark.browser
@@ -25,6 +30,16 @@ def test_supporter_signs_from_a_phone(app, live_server, page, run_jobs):
     page.get_by_role("link", name="Back to the petition").click()
     page.wait_for_url(f"**/a/{slug}")
     assert page.locator("[data-count]").inner_text() == "1"
+    # Her name is public only once her address answered the confirmation email.
+    assert page.locator(".recent").count() == 0
+
+    run_jobs(["mail"])
+    with app.app_context():
+        body = db.session.scalars(select(OutboxEmail.text_body)).one()
+    page.goto(re.search(r"https?://\S+/confirm/\S+", body).group(0))
+    page.get_by_role("button", name=re.compile("confirm", re.I)).click()
+    page.wait_for_load_state()
+    page.goto(f"{live_server}/a/{slug}")
     assert "Lucía H." in page.locator(".recent").inner_text()
 
 

@@ -3,6 +3,7 @@ from sqlalchemy import func, select
 
 from campaigns.extensions import db
 from campaigns.models import Campaign, CampaignStatus, Submission, Supporter
+from campaigns.submissions import confirmation
 from campaigns.tracking import counts
 from tests.factories import from_new_address, make_campaign, make_petition, signer_form
 
@@ -155,7 +156,8 @@ def test_closed_petition_shows_count_but_takes_no_signatures(app, client, csrf):
 
 
 def test_recent_signers_show_only_what_each_allowed(app, client, csrf, petition_slug, run_jobs):
-    """The public list shows first name, initial and city of those who chose it; no emails."""
+    """The public list shows first name, initial and city of confirmed signers who chose it;
+    no emails, and nobody whose address has not answered the confirmation email."""
     post_sign(
         client,
         csrf,
@@ -174,13 +176,42 @@ def test_recent_signers_show_only_what_each_allowed(app, client, csrf, petition_
         last_name="Person",
         email="hidden@example.org",
     )
+    post_sign(
+        client,
+        csrf,
+        petition_slug,
+        first_name="Unconfirmed",
+        last_name="Claim",
+        city="Nowhere",
+        email="someone-else@example.org",
+        show_name="y",
+    )
+    with app.app_context():
+        for email in ("lucia@example.org", "hidden@example.org"):
+            submission = db.session.scalars(
+                select(Submission).join(Supporter).where(Supporter.email == email)
+            ).one()
+            confirmation.confirm(submission)
     run_jobs(["counts"])
     html = client.get(f"/a/{petition_slug}").get_data(as_text=True)
     assert "Lucia R., Fresno" in html
     assert "Ramirez" not in html
     assert "Hidden" not in html
+    # Anyone can type a name and someone else's address: unconfirmed, it is not shown.
+    assert "Unconfirmed" not in html and "Nowhere" not in html
     assert "@example.org" not in html
-    assert "data-count>2</strong>" in html
+    assert "data-count>3</strong>" in html
+
+
+def test_signing_again_keeps_the_address_first_given(app, client, csrf, petition_slug):
+    """An alias of the same address is the same signature, and the stored address stays as
+    the person first wrote it."""
+    post_sign(client, csrf, petition_slug, email="Maria.Garcia@example.org")
+    post_sign(client, csrf, petition_slug, email="MARIA.GARCIA@EXAMPLE.ORG")
+    with app.app_context():
+        [supporter] = db.session.scalars(select(Supporter)).all()
+        assert supporter.email == "Maria.Garcia@example.org"
+        assert db.session.scalar(select(func.count()).select_from(Submission)) == 1
 
 
 def test_confirmation_required_counts_only_confirmed(app, client, csrf, run_jobs):
