@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from campaigns.actions.stories import published_stories
 from campaigns.core.cache import MISSING, TTLCache
+from campaigns.events import rsvps
 from campaigns.extensions import db
 from campaigns.models import (
     Action,
@@ -234,8 +235,11 @@ def public_counts(act: Action) -> PublicCounts:
     value = COUNTS.get(act.id)
     if value is not MISSING:
         return value
+    total = counts.public_total(act)
+    if act.kind == ActionKind.event:
+        total = max(0, total - rsvps.withdrawn(act.id, act.requires_confirmation))
     value = PublicCounts(
-        total=counts.public_total(act),
+        total=total,
         goal=act.goal,
         recent=recent_signers(act),
         milestone=milestones.announced(act),
@@ -245,7 +249,7 @@ def public_counts(act: Action) -> PublicCounts:
 
 
 _COUNT_ACTION = (
-    select(Action.id, Action.goal, Action.requires_confirmation, Campaign.status)
+    select(Action.id, Action.kind, Action.goal, Action.requires_confirmation, Campaign.status)
     .join(Campaign, Campaign.id == Action.campaign_id)
     .where(Action.slug == bindparam("slug"))
 )
@@ -273,6 +277,8 @@ def public_count_json(slug: str) -> PublicCount:
     if row is None or row.status == CampaignStatus.draft:
         abort(404)
     total = counts.for_actions([row.id])[row.id].counted(row.requires_confirmation)
+    if row.kind == ActionKind.event:
+        total = max(0, total - rsvps.withdrawn(row.id, row.requires_confirmation))
     figures = {
         "count": total,
         "goal": row.goal,

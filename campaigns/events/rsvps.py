@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, exists, func, select, update
 
 from campaigns.core import tokens
 from campaigns.extensions import db
@@ -190,6 +190,21 @@ def _promote(shift: Shift) -> Rsvp | None:
     first.promoted_at = utcnow()
     db.session.flush()
     return first
+
+
+def withdrawn(action_id: int, confirmed_only: bool) -> int:
+    """People who RSVP'd to the event and then cancelled every place they had: the tally
+    counted their submission, and the public count must not."""
+    cancelled_all = and_(
+        exists().where(Rsvp.submission_id == Submission.id),
+        ~exists().where(Rsvp.submission_id == Submission.id, Rsvp.status != RsvpStatus.cancelled),
+    )
+    query = select(func.count()).where(
+        Submission.action_id == action_id, Submission.fraudulent.is_(False), cancelled_all
+    )
+    if confirmed_only:
+        query = query.where(Submission.confirmed_at.is_not(None))
+    return db.session.scalar(query) or 0
 
 
 def rsvps_of_submission(submission_id: int) -> list[Rsvp]:

@@ -308,3 +308,27 @@ def test_roster_csv_neutralizes_formulas(app, client, csrf, login):
     assert rows[0]["last_name"] == "'\tTab"
     assert rows[0]["email"] == "ana@example.org"
     assert safe_cell("\rx") == "'\rx" and safe_cell("plain") == "plain"
+
+
+def test_counts_leave_out_people_who_cancelled_every_place(app, client, csrf, event_slug, run_jobs):
+    """The page's "N RSVPs" and count.json count people still coming (or waitlisted): one who
+    cancelled their only place drops out; one who kept another place stays."""
+    first, second = shift_ids(app, event_slug)
+    post_rsvp(client, csrf, event_slug, [first], email="ana@example.org")
+    post_rsvp(client, csrf, event_slug, [first, second], email="ben@example.org")
+    run_jobs(["counts"])
+
+    def shown() -> tuple[int, int]:
+        page = client.get(f"/a/{event_slug}").get_data(as_text=True)
+        count = client.get(f"/a/{event_slug}/count.json").get_json()["count"]
+        return int(page.split("data-count>", 1)[1].split("<", 1)[0]), count
+
+    assert shown() == (2, 2)
+    with app.app_context():
+        rows = {
+            f"{r.submission.supporter.email}@{r.shift_id}": r
+            for r in db.session.scalars(select(Rsvp))
+        }
+        events.cancel(rows[f"ana@example.org@{first}"])
+        events.cancel(rows[f"ben@example.org@{first}"])
+    assert shown() == (1, 1)
