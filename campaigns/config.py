@@ -84,6 +84,9 @@ def from_environment_without_key(instance_path: str) -> dict:
         "SENDGRID_TIMEOUT": _int("SENDGRID_TIMEOUT", 15),
         # Communicating with Congress (docs/congress.md). Without a chamber's key its offices
         # take no letters, and supporters and organizers are told why.
+        # Confirmation emails sent per address and hour for submissions held by a rate limit
+        # (docs/security.md, "Held, not dropped"); past it they wait for an organizer.
+        "HELD_CONFIRMATIONS_PER_HOUR": _int("HELD_CONFIRMATIONS_PER_HOUR", 20),
         "CWC_HOUSE_URL": os.environ.get("CWC_HOUSE_URL", "").rstrip("/"),
         "CWC_HOUSE_API_KEY": os.environ.get("CWC_HOUSE_API_KEY", ""),
         "CWC_SENATE_URL": os.environ.get("CWC_SENATE_URL", "").rstrip("/"),

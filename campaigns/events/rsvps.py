@@ -18,6 +18,7 @@ from campaigns.core import tokens
 from campaigns.extensions import db
 from campaigns.models import Action, Rsvp, RsvpStatus, Shift, Submission, utcnow
 from campaigns.queues import enqueue
+from campaigns.submissions import signals
 from campaigns.submissions.signing import Signer, SignResult, sign
 
 # Reminders go out this long before a shift starts.
@@ -75,9 +76,12 @@ def rsvp(action, signer: Signer, shift_ids: list[int]) -> RsvpOutcome:
     placed: dict[int, RsvpStatus] = {}
 
     def place_new(submission_id: int, verdict):
-        # An RSVP marked fraudulent (over a rate limit, a blocked address) takes no place: a
-        # flood of them must not fill a picket shift and waitlist the real people.
-        if not verdict.fraudulent:
+        # An RSVP marked fraudulent takes no place: a flood of them must not fill a picket
+        # shift and waitlist the real people. A held one (over a rate limit) keeps its choice
+        # of shifts and takes its places when the person confirms (`place_held`).
+        if verdict.held:
+            placed.update(_hold(submission_id, wanted))
+        elif not verdict.fraudulent:
             placed.update(_place(submission_id, wanted))
         return None
 
@@ -151,6 +155,39 @@ def _place(submission_id: int, shift_ids: list[int]) -> dict[int, RsvpStatus]:
             existing.status, existing.cancelled_at, existing.created_at = status, None, now
         placed[shift_id] = status
     db.session.flush()
+    return placed
+
+
+def _hold(submission_id: int, shift_ids: list[int]) -> dict[int, RsvpStatus]:
+    now = utcnow()
+    db.session.add_all(
+        Rsvp(shift_id=s, submission_id=submission_id, status=RsvpStatus.held, created_at=now)
+        for s in shift_ids
+    )
+    db.session.flush()
+    return dict.fromkeys(shift_ids, RsvpStatus.held)
+
+
+@signals.confirmed.connect
+def place_held(submission_id: int) -> dict[int, RsvpStatus]:
+    """A held RSVP's person confirmed: each held shift takes a place if one is free, else
+    the waitlist, as at the moment of confirming."""
+    shift_ids = list(
+        db.session.scalars(
+            select(Rsvp.shift_id)
+            .where(Rsvp.submission_id == submission_id, Rsvp.status == RsvpStatus.held)
+            .order_by(Rsvp.shift_id)
+        )
+    )
+    if not shift_ids:
+        return {}
+    db.session.execute(
+        update(Rsvp)
+        .where(Rsvp.submission_id == submission_id, Rsvp.status == RsvpStatus.held)
+        .values(status=RsvpStatus.cancelled)
+    )
+    placed = _place(submission_id, shift_ids)
+    db.session.commit()
     return placed
 
 

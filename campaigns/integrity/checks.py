@@ -38,6 +38,8 @@ BLOCKED = "blocked"
 RATE_LIMIT_IP = "rate_limit_ip"
 RATE_LIMIT_DOMAIN = "rate_limit_domain"
 INVALIDATED = "invalidated"
+# The reasons that hold a submission for its confirmation instead of refusing it.
+HOLDING_REASONS = frozenset({RATE_LIMIT_IP, RATE_LIMIT_DOMAIN})
 REASONS = {
     BLOCKED: "from a blocked address or domain",
     RATE_LIMIT_IP: "over the limit per address",
@@ -88,6 +90,13 @@ class Verdict:
     # The replies to the commands the caller put in the pipeline first; None when Redis
     # could not be reached.
     queued: tuple | None = ()
+
+    @property
+    def held(self) -> bool:
+        """Caught only by a rate limit: a person sharing an address (a union hall's Wi-Fi,
+        a sign-up tablet, a mobile carrier's) looks like this, so the submission is held for
+        its confirmation, not dropped. A blocked address or domain is refused outright."""
+        return self.fraudulent and self.reason in HOLDING_REASONS
 
 
 def email_domain(email: str) -> str:

@@ -200,6 +200,8 @@ def send_letter(
     def write_messages(submission_id: int, verdict):
         now = utcnow()
         surge = surge_reason(organization_id, verdict)
+        # A held signature's letters wait for its confirmation, as any unconfirmed one's do.
+        waiting = MessageStatus.held if verdict.held else status
         holds = {
             target.id: hold_reason(settings, submission_id, target, screened, now, surge)
             for target in targets
@@ -209,7 +211,7 @@ def send_letter(
                 action_id=action_id,
                 submission_id=submission_id,
                 target_id=target.id,
-                status=MessageStatus.review if holds[target.id] else status,
+                status=MessageStatus.review if holds[target.id] else waiting,
                 hold_reason=holds[target.id],
                 to_email=target.email,
                 to_name=target.name,
@@ -247,13 +249,13 @@ def screened_word(text: str, settings: LetterSettings) -> str | None:
 
 def surge_reason(organization_id: int, verdict) -> str | None:
     """Why every letter of this submission waits for review on the signing's own evidence:
-    a fraudulent signature (over a rate limit, or blocked), or more letters from one address
+    a fraudulent signature (from a blocked address), or more letters from one address
     on this action in this clock hour than the organization's RateLimit allows.
 
     Held, not dropped: a union hall's shared address may be many real writers, and an
     organizer releases them in one go from the Delivery page.
     """
-    if verdict.fraudulent:
+    if verdict.fraudulent and not verdict.held:
         return f"signed {integrity.REASONS.get(verdict.reason, verdict.reason)}"
     limit = integrity.policy(organization_id).limits.letters_per_ip_per_hour
     if limit and verdict.ip_hour_count > limit:

@@ -41,6 +41,8 @@ class RsvpStatus(enum.StrEnum):
     attending = "attending"
     waitlisted = "waitlisted"
     cancelled = "cancelled"
+    # From a submission held by a rate limit: no place yet; its confirmation takes one.
+    held = "held"
 
 
 class Rsvp(db.Model):

@@ -96,6 +96,10 @@ class Submission(db.Model):
     # kept, never counted, not confirmable (docs/security.md, "Signature integrity").
     fraudulent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     fraud_reason: Mapped[str | None] = mapped_column(String(40))
+    # Set with `fraudulent` when only a rate limit caught it: held, not dropped. The person
+    # still gets the confirmation email, and confirming releases it (counted, letters sent),
+    # because a real mailbox answered (docs/security.md, "Held, not dropped").
+    held_reason: Mapped[str | None] = mapped_column(String(40))
     # The address signed from, only as a keyed hash (core.ip), for limits and trends.
     ip_hash: Mapped[str | None] = mapped_column(String(64))
     # The email's domain, lower case, for the per-domain limit and trends.

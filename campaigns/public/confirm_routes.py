@@ -39,7 +39,7 @@ def confirm_submit(slug: str, token: str):
     if not form.validate_on_submit():
         abort(400)
     act = submission.action
-    if submission.fraudulent:
+    if submission.fraudulent and not submission.held_reason:
         # Its link cannot make it count. The page thanks without claiming it was confirmed,
         # which is true for a person and tells a bot nothing it could tune against.
         return render_template("public/confirm_received.html", action=act)

@@ -97,11 +97,12 @@ def embed_submit(slug: str):
 def embed_thanks(slug: str):
     act = action_service.public_action_or_404(slug)
     signed = request.args.get("signed")
-    if signed not in ("new", "again"):
+    if signed not in ("new", "again", "held"):
         return redirect(url_for("public.embed", slug=slug))
     return render_template(
         "public/embed_thanks.html",
         action=act,
-        created=signed == "new",
+        created=signed != "again",
+        held=signed == "held",
         rsvps=rsvps_for_thanks(act),
     )

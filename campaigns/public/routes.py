@@ -218,7 +218,7 @@ def take_action(ref, form: SignForm, render, thanks_endpoint: str, source: str |
         url_for(
             thanks_endpoint,
             slug=slug,
-            signed="new" if taken.result.created else "again",
+            signed=_signed(taken.result),
             **({"rsvp": taken.rsvp_token} if taken.rsvp_token else {}),
         )
     )
@@ -248,12 +248,13 @@ def count_json(slug: str):
 def thanks(slug: str):
     act = action_service.public_action_or_404(slug)
     signed = request.args.get("signed")
-    if signed not in ("new", "again"):
+    if signed not in ("new", "again", "held"):
         return redirect(url_for("public.action", slug=slug))
     return render_template(
         "public/thanks.html",
         action=act,
-        created=signed == "new",
+        created=signed != "again",
+        held=signed == "held",
         share=action_service.share_links(act),
         rsvps=rsvps_for_thanks(act),
     )
@@ -290,6 +291,14 @@ def set_language(code: str):
         session["locale"] = code
     # Only local paths: an open redirect here would lend our domain to phishing links.
     return redirect(safe_next(request.args.get("next")) or url_for("public.index"))
+
+
+def _signed(result) -> str:
+    """What the thank-you page says: new, again, or held (over a rate limit: the person is
+    asked to confirm before it counts). A blocked address sees the usual thank-you."""
+    if result.held:
+        return "held"
+    return "new" if result.created else "again"
 
 
 def _choices(ref, form: SignForm) -> take.Choices:

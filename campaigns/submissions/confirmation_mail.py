@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+from flask import current_app
 from redis.client import Pipeline
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
-from sqlalchemy import select, update
+from sqlalchemy import func, or_, select, update
 
 from campaigns import mail
 from campaigns.extensions import db, queues
@@ -125,10 +126,16 @@ def send_confirmation(submission_id: int, resend: bool = False) -> str | None:
     submission = db.session.get(Submission, submission_id)
     if submission is None or submission.confirmed_at is not None:
         return None  # erased or confirmed meanwhile: nothing to ask for
-    if submission.fraudulent:
+    if submission.fraudulent and not submission.held_reason:
         return None  # invalidated meanwhile: its address may be a victim's, typed by a bot
     if submission.confirmation_sent_at is not None and not resend:
         return None  # a retried or swept job whose email already went out
+    if submission.held_reason and _over_held_cap(submission):
+        # Held confirmations are capped per address, so the platform cannot be used to mail
+        # strangers in bulk; past the cap the submission waits for an organizer.
+        submission.confirmation_error = "held: over the hourly cap of confirmations"
+        db.session.commit()
+        return None
     try:
         message_id = mail.send(confirmation_email(submission))
     except mail.PermanentMailError as exc:
@@ -147,6 +154,22 @@ def send_confirmation(submission_id: int, resend: bool = False) -> str | None:
     return message_id
 
 
+def _over_held_cap(submission: Submission) -> bool:
+    """Whether this address already had HELD_CONFIRMATIONS_PER_HOUR held confirmations sent
+    within the hour."""
+    if not submission.ip_hash:
+        return False
+    cap = current_app.config["HELD_CONFIRMATIONS_PER_HOUR"]
+    sent = db.session.scalar(
+        select(func.count()).where(
+            Submission.ip_hash == submission.ip_hash,
+            Submission.held_reason.is_not(None),
+            Submission.confirmation_sent_at >= utcnow() - timedelta(hours=1),
+        )
+    )
+    return sent >= cap
+
+
 def sweep() -> int:
     """Re-queue confirmations that never went out; returns how many were queued."""
     now = utcnow()
@@ -155,7 +178,7 @@ def sweep() -> int:
             Submission.confirmation_sent_at.is_(None),
             Submission.confirmed_at.is_(None),
             Submission.confirmation_error.is_(None),
-            Submission.fraudulent.is_(False),
+            or_(Submission.fraudulent.is_(False), Submission.held_reason.is_not(None)),
             Submission.created_at < now - SWEEP_GRACE,
             Submission.created_at > now - SWEEP_HORIZON,
         )

@@ -22,11 +22,12 @@ def with_opt_ins(
 ) -> Callable:
     """Wrap signing's `on_created` so the new submission's opt-ins are written in its
     transaction. A fraudulent submission records none: nobody is signed up to anything on
-    the word of a request we do not believe."""
+    the word of a request we do not believe. A held one records them; like every opt-in,
+    they are shared only once the person confirms, which is also what releases it."""
 
     def write(submission_id: int, verdict):
         after = on_created(submission_id, verdict) if on_created is not None else None
-        if not verdict.fraudulent:
+        if not verdict.fraudulent or verdict.held:
             record_opt_ins(submission_id, campaign_id, organization_ids, source)
         return after
 

@@ -65,6 +65,8 @@ class SignResult:
     submission_id: int
     created: bool
     fraudulent: bool = False
+    # Over a rate limit: kept for its confirmation, which releases it (Verdict.held).
+    held: bool = False
 
     @property
     def submission(self) -> Submission:
@@ -144,7 +146,9 @@ def sign(
         webhooks.emit(
             action.organization_id, "submission.created", {"submission_id": submission_id}
         )
-    return SignResult(submission_id, created, verdict.fraudulent and created)
+    return SignResult(
+        submission_id, created, verdict.fraudulent and created, verdict.held and created
+    )
 
 
 def _queue_follow_up(submission_id: int, created: bool, confirmed: bool, verdict: Verdict) -> None:

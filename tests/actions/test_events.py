@@ -12,6 +12,7 @@ from campaigns.events import rsvps as events
 from campaigns.events.rsvps import reminder_job_id
 from campaigns.extensions import db, queues
 from campaigns.models import Action, OutboxEmail, Rsvp, RsvpStatus, Shift, Submission
+from campaigns.submissions import confirmation
 from campaigns.submissions.signing import Signer
 from tests.factories import from_new_address, make_event, signer_form
 
@@ -332,3 +333,45 @@ def test_counts_leave_out_people_who_cancelled_every_place(app, client, csrf, ev
         events.cancel(rows[f"ana@example.org@{first}"])
         events.cancel(rows[f"ben@example.org@{first}"])
     assert shown() == (1, 1)
+
+
+@pytest.mark.both_databases
+def test_a_second_rsvp_from_one_address_is_held_until_confirmed(app, client, csrf, event_slug):
+    """Two people at the union hall RSVP from its Wi-Fi: the second is told the place is not
+    reserved yet, and confirming from the email takes it."""
+    # The second shift has three places: the one who confirms finds one free.
+    _, first = shift_ids(app, event_slug)
+    hall = {"REMOTE_ADDR": "203.0.113.80"}
+    for name in ("ana", "ben"):
+        data = signer_form(email=f"{name}@example.org")
+        data["shifts"] = [str(first)]
+        data["csrf_token"] = csrf(f"/a/{event_slug}")
+        response = client.post(f"/a/{event_slug}", data=data, environ_overrides=hall)
+    assert "signed=held" in response.headers["Location"]
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Your place is not reserved yet" in page and "waiting for you to confirm" in page
+    assert statuses(app) == {
+        f"ana@example.org@{first}": "attending",
+        f"ben@example.org@{first}": "held",
+    }
+    with app.app_context():
+        ben = db.session.scalars(select(Rsvp).where(Rsvp.status == RsvpStatus.held)).one()
+        assert confirmation.confirm(ben.submission)
+    assert statuses(app)[f"ben@example.org@{first}"] == "attending"
+
+
+def test_a_held_rsvp_confirmed_when_the_shift_is_full_joins_the_waitlist(
+    app, client, csrf, event_slug
+):
+    """Confirming takes a place only if one is still free; otherwise the waitlist."""
+    first, _ = shift_ids(app, event_slug)  # one place
+    hall = {"REMOTE_ADDR": "203.0.113.81"}
+    for name in ("ana", "ben"):
+        data = signer_form(email=f"{name}@example.org")
+        data["shifts"] = [str(first)]
+        data["csrf_token"] = csrf(f"/a/{event_slug}")
+        client.post(f"/a/{event_slug}", data=data, environ_overrides=hall)
+    with app.app_context():
+        ben = db.session.scalars(select(Rsvp).where(Rsvp.status == RsvpStatus.held)).one()
+        assert confirmation.confirm(ben.submission)
+    assert statuses(app)[f"ben@example.org@{first}"] == "waitlisted"

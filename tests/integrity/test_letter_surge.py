@@ -11,6 +11,7 @@ from sqlalchemy import select
 from campaigns.extensions import db
 from campaigns.letters.compose import release_reviewed, send_letter
 from campaigns.models import Message, MessageStatus, Submission
+from campaigns.submissions import confirmation
 from tests.factories import make_letter
 from tests.integrity.conftest import at, set_limits, signer
 
@@ -63,12 +64,14 @@ def test_allowed_address_is_not_held(ctx):
     assert all(statuses(i) == ["queued"] for i in ids)
 
 
-def test_letter_over_the_rate_limit_is_held_not_sent(ctx):
-    """A fraudulent signing's letter never leaves on its own: it waits for review."""
+def test_letter_over_the_rate_limit_waits_for_its_writer_to_confirm(ctx):
+    """A held signing's letter never leaves on its own: it waits, as an unconfirmed one does,
+    and the writer's confirmation sends it."""
     letter = make_letter(targets=[CEO])
     first = send_letter(letter, signer(ip=HALL), now=at(0)).submission_id
     second = send_letter(letter, signer(ip=HALL), now=at(1)).submission_id
     assert statuses(first) == ["queued"]
-    assert statuses(second) == ["review"]
-    held = db.session.scalars(select(Message).where(Message.submission_id == second)).one()
-    assert held.hold_reason == "signed over the limit per address"
+    assert statuses(second) == ["held"]
+    assert confirmation.confirm(db.session.get(Submission, second))
+    db.session.expire_all()
+    assert statuses(second) == ["queued"]

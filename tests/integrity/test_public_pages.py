@@ -1,5 +1,5 @@
-"""What a supporter (or a bot) sees of a fraudulent signature: exactly the usual pages, and
-a confirmation link that thanks without counting."""
+"""What a supporter sees of a held signature (asked to confirm, which releases it), and of
+one an organizer invalidated (a confirmation link that thanks without counting)."""
 
 from __future__ import annotations
 
@@ -20,22 +20,25 @@ def post(client, csrf, slug, ip, **fields):
 
 
 @pytest.mark.both_databases
-def test_over_the_limit_looks_like_a_normal_signature(app, client, csrf):
-    """Same redirect, same thank-you page; stored fraudulent with its reason."""
+def test_over_the_limit_is_held_and_the_person_is_told(app, client, csrf):
+    """A second person from one address is held, not dropped: stored with its reason, and
+    told to confirm by email instead of being thanked as if counted."""
     with app.app_context():
         slug = make_petition().slug
     first = post(client, csrf, slug, "203.0.113.50")
-    second = post(client, csrf, slug, "203.0.113.50")
+    second = post(client, csrf, slug, "203.0.113.50", email="second@example.org")
     assert first.status_code == second.status_code == 302
-    assert first.headers["Location"] == second.headers["Location"]
-    assert client.get(first.headers["Location"]).get_data(as_text=True) == client.get(
-        second.headers["Location"]
-    ).get_data(as_text=True)
+    assert first.headers["Location"].endswith("signed=new")
+    assert second.headers["Location"].endswith("signed=held")
+    page = client.get(second.headers["Location"]).get_data(as_text=True)
+    assert "Check your email to confirm" in page and "Thank you for signing" not in page
+    spanish = client.get(second.headers["Location"], headers={"Accept-Language": "es"})
+    assert "Revisa tu correo para confirmar" in spanish.get_data(as_text=True)
     with app.app_context():
         subs = db.session.scalars(select(Submission).order_by(Submission.id)).all()
-        assert [(s.fraudulent, s.fraud_reason) for s in subs] == [
-            (False, None),
-            (True, "rate_limit_ip"),
+        assert [(s.fraudulent, s.fraud_reason, s.held_reason) for s in subs] == [
+            (False, None, None),
+            (True, "rate_limit_ip", "rate_limit_ip"),
         ]
 
 
@@ -52,32 +55,55 @@ def test_x_forwarded_for_is_ignored_without_trusted_proxies(app, client, csrf):
 
 
 @pytest.mark.both_databases
-def test_confirmation_link_cannot_validate_a_fraudulent_signature(app, client, csrf):
-    """The link's page thanks the person, but the signature stays unconfirmed and uncounted."""
+def test_confirming_a_held_signature_releases_it(app, client, csrf):
+    """A real mailbox answered: the held signature is counted once, as the first one is."""
     with app.app_context():
         slug = make_petition(requires_confirmation=True).slug
     post(client, csrf, slug, "203.0.113.60")
-    post(client, csrf, slug, "203.0.113.60")
+    post(client, csrf, slug, "203.0.113.60", email="second@example.org")
     with app.app_context():
-        good, bad = db.session.scalars(select(Submission).order_by(Submission.id)).all()
-        assert bad.fraudulent
-        tokens = [confirmation_token(good), confirmation_token(bad)]
+        good, held = db.session.scalars(select(Submission).order_by(Submission.id)).all()
+        assert held.fraudulent and held.held_reason == "rate_limit_ip"
+        tokens = [confirmation_token(good), confirmation_token(held)]
     for token in tokens:
         url = f"/a/{slug}/confirm/{token}"
         page = client.get(url)
         assert page.status_code == 200
         resp = client.post(url, data={"csrf_token": csrf_from(page.get_data(as_text=True))})
         assert resp.status_code == 200
+        assert "is confirmed" in resp.get_data(as_text=True)
+    with app.app_context():
+        db.session.expire_all()
+        good, held = db.session.scalars(select(Submission).order_by(Submission.id)).all()
+        assert good.confirmed_at is not None and held.confirmed_at is not None
+        assert not held.fraudulent and held.held_reason is None
+        counts.tally_all()
+        totals = counts.for_action(good.action)
+        assert (totals.signed, totals.confirmed) == (2, 2)
+
+
+@pytest.mark.both_databases
+def test_confirmation_link_cannot_validate_an_invalidated_signature(app, client, csrf):
+    """One an organizer marked fraudulent: its link's page thanks, and nothing counts."""
+    with app.app_context():
+        slug = make_petition(requires_confirmation=True).slug
+    post(client, csrf, slug, "203.0.113.61")
+    with app.app_context():
+        submission = db.session.scalars(select(Submission)).one()
+        counts.uncount(Submission.id == submission.id)
+        db.session.commit()
+        token = confirmation_token(submission)
+    url = f"/a/{slug}/confirm/{token}"
+    page = client.get(url)
+    resp = client.post(url, data={"csrf_token": csrf_from(page.get_data(as_text=True))})
     assert "We have received your response" in resp.get_data(as_text=True)
     assert "is confirmed" not in resp.get_data(as_text=True)
     with app.app_context():
         db.session.expire_all()
-        good, bad = db.session.scalars(select(Submission).order_by(Submission.id)).all()
-        assert good.confirmed_at is not None and bad.confirmed_at is None
+        submission = db.session.scalars(select(Submission)).one()
+        assert submission.confirmed_at is None and submission.fraudulent
         counts.tally_all()
-        petition = good.action
-        totals = counts.for_action(petition)
-        assert (totals.signed, totals.confirmed) == (1, 1)
+        assert counts.for_action(submission.action).confirmed == 0
 
 
 def test_behind_a_trusted_proxy_each_forwarded_client_is_limited_apart(database_url, redis_url):

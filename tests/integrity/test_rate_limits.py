@@ -108,25 +108,46 @@ def test_zero_turns_a_limit_off(ctx):
 
 
 @pytest.mark.both_databases
-def test_fraudulent_signatures_are_not_counted_or_mailed(ctx):
-    """The tally adds nothing for a fraudulent signature, and no confirmation goes out."""
+def test_held_signatures_are_mailed_but_not_counted(ctx):
+    """Over the limit: held. Not counted, but the person gets the confirmation email, which
+    is what can release it."""
     petition = make_petition(requires_confirmation=True)
     queues.connection.delete(PENDING_KEY)
     good = sign_at(petition, 0)
-    bad = sign_at(petition, 1)
-    assert bad.fraudulent and not good.fraudulent
+    held = sign_at(petition, 1)
+    assert held.fraudulent and held.held_reason == "rate_limit_ip" and not good.fraudulent
     assert counts.tally_all() == 1
     totals = counts.for_action(petition)
     assert (totals.signed, totals.confirmed) == (1, 0)
-    # Both waited for the drain job (the list is written before the verdict is known), which
-    # mails only the one that counts.
     assert queues.connection.llen(PENDING_KEY) == 2
-    assert send_confirmations() == 1
-    good_email = db.session.get(Submission, good.id).supporter.email
-    [sent] = db.session.scalars(select(OutboxEmail.to_address)).all()
-    assert sent.endswith(f"<{good_email}>")
+    assert send_confirmations() == 2
+    sent = db.session.scalars(select(OutboxEmail.to_address)).all()
+    for submission in (good, held):
+        email = db.session.get(Submission, submission.id).supporter.email
+        assert any(address.endswith(f"<{email}>") for address in sent)
     db.session.expire_all()
-    assert db.session.get(Submission, bad.id).tallied == 0
+    assert db.session.get(Submission, held.id).tallied == 0
+
+
+def test_held_confirmations_are_capped_per_address(ctx, app):
+    """Past HELD_CONFIRMATIONS_PER_HOUR from one address, held submissions get no email (the
+    platform must not mail strangers in bulk) and wait for an organizer; nothing is counted
+    until someone confirms, however many there are."""
+    app.config["HELD_CONFIRMATIONS_PER_HOUR"] = 3
+    petition = make_petition()
+    queues.connection.delete(PENDING_KEY)
+    flood = [sign_at(petition, 1 + i) for i in range(12)]
+    assert sum(s.held_reason is not None for s in flood) >= 8
+    send_confirmations()
+    db.session.expire_all()
+    held = [db.session.get(Submission, s.id) for s in flood if s.held_reason]
+    mailed = [s for s in held if s.confirmation_sent_at is not None]
+    waiting = [s for s in held if s.confirmation_error]
+    assert len(mailed) == 3
+    assert len(waiting) == len(held) - 3
+    assert all("cap" in s.confirmation_error for s in waiting)
+    counts.tally_all()
+    assert counts.for_action(petition).signed == len(flood) - len(held)
 
 
 def test_redis_down_accepts_the_signature(database_url, caplog):
