@@ -19,7 +19,6 @@ from sqlalchemy import and_, exists, func, select, update
 
 from campaigns.core import cache
 from campaigns.core.cache import TTLCache
-from campaigns.database import dialect_insert, new_uuid
 from campaigns.extensions import db
 from campaigns.models import (
     Campaign,
@@ -36,6 +35,8 @@ from campaigns.queues import enqueue
 from campaigns.submissions import signals
 from campaigns.submissions.action_refs import REF_CACHE_SIZE, REF_SECONDS
 from campaigns.submissions.opt_ins import normalize_source
+from campaigns.submissions.signing import Signer
+from campaigns.submissions.statements import upsert_supporter
 
 log = logging.getLogger(__name__)
 
@@ -278,36 +279,13 @@ def _lock_partner(campaign_id: int, organization_id: int) -> CampaignPartner | N
 def _upsert_partner_supporter(organization_id: int, host: Supporter) -> int:
     """The partner's own supporter for the host's person, subscribed: the opt-in is the
     consent. A person the partner knew already keeps the details the partner has."""
-    now = utcnow()
-    table = Supporter.__table__
-    dialect = db.session.get_bind().dialect.name
-    db.session.execute(
-        dialect_insert(dialect, table)
-        .values(
-            uuid=new_uuid(),
-            organization_id=organization_id,
-            email=host.email,
-            email_key=host.email_key,
-            first_name=host.first_name,
-            last_name=host.last_name,
-            postcode=host.postcode,
-            city=host.city,
-            locale=host.locale,
-            subscribed=True,
-            subscribed_at=now,
-            created_at=now,
-            updated_at=now,
-        )
-        .on_conflict_do_nothing(index_elements=[table.c.organization_id, table.c.email_key])
+    person = Signer(
+        first_name=host.first_name,
+        last_name=host.last_name,
+        email=host.email,
+        postcode=host.postcode,
+        city=host.city,
+        locale=host.locale,
+        subscribe=True,
     )
-    supporter_id = db.session.execute(
-        select(Supporter.id).where(
-            Supporter.organization_id == organization_id, Supporter.email_key == host.email_key
-        )
-    ).scalar_one()
-    db.session.execute(
-        update(Supporter)
-        .where(Supporter.id == supporter_id, Supporter.subscribed.is_(False))
-        .values(subscribed=True, subscribed_at=now, unsubscribed_at=None, updated_at=now)
-    )
-    return supporter_id
+    return upsert_supporter(organization_id, person, utcnow(), keep_details=True)

@@ -53,9 +53,10 @@ _SUPPORTER_COLUMNS = (
 
 
 @cache
-def _supporter_upsert(dialect: str, only_if_live: bool = False):
+def _supporter_upsert(dialect: str, only_if_live: bool = False, keep_details: bool = False):
     """Built once per backend: constructing ON CONFLICT statements costs more than running
     them. `only_if_live` inserts nothing unless the action's campaign is live at that moment.
+    `keep_details` leaves a known person's details as they are and only subscribes them.
     """
     table = Supporter.__table__
     params = [_param(table, n) for n in _SUPPORTER_COLUMNS]
@@ -74,23 +75,29 @@ def _supporter_upsert(dialect: str, only_if_live: bool = False):
         )
     new = stmt.excluded
     newly_subscribed = and_(new.subscribed, not_(table.c.subscribed))
-    return stmt.on_conflict_do_update(
-        index_elements=[table.c.organization_id, table.c.email_key],
+    subscribing = {
+        "subscribed": or_(table.c.subscribed, new.subscribed),
+        "subscribed_at": case((newly_subscribed, new.subscribed_at), else_=table.c.subscribed_at),
+        "unsubscribed_at": case((newly_subscribed, None), else_=table.c.unsubscribed_at),
+    }
+    if keep_details:
+        changes = subscribing | {
+            "updated_at": case((newly_subscribed, new.updated_at), else_=table.c.updated_at)
+        }
+    else:
         # The address stays as the person first wrote it: a repeat in other capitals or with
         # dots is the same mailbox (email_key), not a new spelling to keep.
-        set_={
+        changes = {
             "first_name": new.first_name,
             "last_name": new.last_name,
             "postcode": case((new.postcode != "", new.postcode), else_=table.c.postcode),
             "city": case((new.city != "", new.city), else_=table.c.city),
             "locale": new.locale,
-            "subscribed": or_(table.c.subscribed, new.subscribed),
-            "subscribed_at": case(
-                (newly_subscribed, new.subscribed_at), else_=table.c.subscribed_at
-            ),
-            "unsubscribed_at": case((newly_subscribed, None), else_=table.c.unsubscribed_at),
+            **subscribing,
             "updated_at": new.updated_at,
-        },
+        }
+    return stmt.on_conflict_do_update(
+        index_elements=[table.c.organization_id, table.c.email_key], set_=changes
     ).returning(table.c.id)
 
 
@@ -144,15 +151,17 @@ def dialect() -> str:
     return db.engine.dialect.name
 
 
-def upsert_supporter(organization_id: int, signer: Signer, now) -> int:
+def upsert_supporter(organization_id: int, signer: Signer, now, keep_details: bool = False) -> int:
     """Insert the person, or update them with the newest details; their id either way.
 
     As Action Network does, the newest name, postcode and city win (an empty postcode or
     city keeps the old one). Ticking "email me updates" subscribes; leaving it empty never
-    unsubscribes someone who opted in.
+    unsubscribes someone who opted in. With `keep_details` (a partner receiving a shared
+    person) a person already known keeps what the organization has, and is only subscribed.
     """
     params = _supporter_params(organization_id, signer, now)
-    return db.session.execute(_supporter_upsert(dialect()), params).scalar_one()
+    statement = _supporter_upsert(dialect(), keep_details=keep_details)
+    return db.session.execute(statement, params).scalar_one()
 
 
 def _supporter_params(organization_id: int, signer: Signer, now) -> dict:
