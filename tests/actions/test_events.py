@@ -335,18 +335,24 @@ def test_counts_leave_out_people_who_cancelled_every_place(app, client, csrf, ev
     assert shown() == (1, 1)
 
 
+def rsvp_from_one_address(client, csrf, slug, shift_id, address):
+    """Ana, then Ben, RSVP to one shift from the same address (a union hall's Wi-Fi); the
+    answer to Ben's post."""
+    for name in ("ana", "ben"):
+        data = signer_form(email=f"{name}@example.org")
+        data["shifts"] = [str(shift_id)]
+        data["csrf_token"] = csrf(f"/a/{slug}")
+        response = client.post(f"/a/{slug}", data=data, environ_overrides={"REMOTE_ADDR": address})
+    return response
+
+
 @pytest.mark.both_databases
 def test_a_second_rsvp_from_one_address_is_held_until_confirmed(app, client, csrf, event_slug):
     """Two people at the union hall RSVP from its Wi-Fi: the second is told the place is not
     reserved yet, and confirming from the email takes it."""
     # The second shift has three places: the one who confirms finds one free.
     _, first = shift_ids(app, event_slug)
-    hall = {"REMOTE_ADDR": "203.0.113.80"}
-    for name in ("ana", "ben"):
-        data = signer_form(email=f"{name}@example.org")
-        data["shifts"] = [str(first)]
-        data["csrf_token"] = csrf(f"/a/{event_slug}")
-        response = client.post(f"/a/{event_slug}", data=data, environ_overrides=hall)
+    response = rsvp_from_one_address(client, csrf, event_slug, first, "203.0.113.80")
     assert "signed=held" in response.headers["Location"]
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Your place is not reserved yet" in page and "waiting for you to confirm" in page
@@ -365,12 +371,7 @@ def test_a_held_rsvp_confirmed_when_the_shift_is_full_joins_the_waitlist(
 ):
     """Confirming takes a place only if one is still free; otherwise the waitlist."""
     first, _ = shift_ids(app, event_slug)  # one place
-    hall = {"REMOTE_ADDR": "203.0.113.81"}
-    for name in ("ana", "ben"):
-        data = signer_form(email=f"{name}@example.org")
-        data["shifts"] = [str(first)]
-        data["csrf_token"] = csrf(f"/a/{event_slug}")
-        client.post(f"/a/{event_slug}", data=data, environ_overrides=hall)
+    rsvp_from_one_address(client, csrf, event_slug, first, "203.0.113.81")
     with app.app_context():
         ben = db.session.scalars(select(Rsvp).where(Rsvp.status == RsvpStatus.held)).one()
         assert confirmation.confirm(ben.submission)
