@@ -11,6 +11,7 @@ from sqlalchemy import select
 from campaigns import create_app
 from campaigns.extensions import db, queues
 from campaigns.models import OutboxEmail, Submission
+from campaigns.submissions import confirmation
 from campaigns.submissions.confirmation_mail import PENDING_KEY
 from campaigns.submissions.tasks import send_confirmations
 from campaigns.tracking import counts
@@ -195,3 +196,29 @@ def test_subdomains_share_their_registrable_domains_limit(ctx):
     ]
     assert not any(s.fraudulent for s in apart)
     assert apart[0].email_domain == "firm0.co.uk"
+
+
+@pytest.mark.parametrize("people", [2, 10, 100])
+@pytest.mark.parametrize("address", ["203.0.113.90", "2001:db8:42:7::{n:x}"])
+def test_everyone_at_one_address_is_mailed_and_each_confirmation_counts_once(
+    ctx, app, people, address
+):
+    """A room full of people on one connection (IPv4, or one IPv6 /64 whatever address each
+    phone takes in it), all within a minute: each gets a confirmation, each who confirms is
+    counted once; past the cap of held confirmations, the rest wait for an organizer."""
+    app.config["HELD_CONFIRMATIONS_PER_HOUR"] = 50
+    petition = make_petition(requires_confirmation=True)
+    queues.connection.delete(PENDING_KEY)
+    signed = [sign_at(petition, n * 0.5, ip=address.format(n=n + 1)) for n in range(people)]
+    assert sum(s.held_reason is not None for s in signed) == people - 1
+    send_confirmations()
+    db.session.expire_all()
+    rows = [db.session.get(Submission, s.id) for s in signed]
+    mailed = [s for s in rows if s.confirmation_sent_at is not None]
+    assert len(mailed) == min(people, 1 + 50)
+    for submission in mailed:
+        assert confirmation.confirm(submission)
+        assert not confirmation.confirm(submission)  # a second click counts nothing
+    counts.tally_all()
+    totals = counts.for_action(petition)
+    assert totals.confirmed == totals.signed == len(mailed)
