@@ -225,6 +225,15 @@ class PublicCounts:
     read_at: datetime
 
 
+def _public_total(action_id: int, kind: ActionKind, requires_confirmation: bool) -> int:
+    """The count a visitor sees: counted submissions, and for an event without the people
+    who cancelled every place they had."""
+    total = counts.for_actions([action_id])[action_id].counted(requires_confirmation)
+    if kind == ActionKind.event:
+        total = max(0, total - rsvps.withdrawn(action_id, requires_confirmation))
+    return total
+
+
 def public_counts(act: Action) -> PublicCounts:
     """The action's public total, recent signers and last announced milestone.
 
@@ -235,11 +244,8 @@ def public_counts(act: Action) -> PublicCounts:
     value = COUNTS.get(act.id)
     if value is not MISSING:
         return value
-    total = counts.public_total(act)
-    if act.kind == ActionKind.event:
-        total = max(0, total - rsvps.withdrawn(act.id, act.requires_confirmation))
     value = PublicCounts(
-        total=total,
+        total=_public_total(act.id, act.kind, act.requires_confirmation),
         goal=act.goal,
         recent=recent_signers(act),
         milestone=milestones.announced(act),
@@ -276,9 +282,7 @@ def public_count_json(slug: str) -> PublicCount:
     row = db.session.execute(_COUNT_ACTION, {"slug": slug}).first()
     if row is None or row.status == CampaignStatus.draft:
         abort(404)
-    total = counts.for_actions([row.id])[row.id].counted(row.requires_confirmation)
-    if row.kind == ActionKind.event:
-        total = max(0, total - rsvps.withdrawn(row.id, row.requires_confirmation))
+    total = _public_total(row.id, row.kind, row.requires_confirmation)
     figures = {
         "count": total,
         "goal": row.goal,

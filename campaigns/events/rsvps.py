@@ -132,7 +132,8 @@ def _attending(shift_id: int) -> int:
 def _place(submission_id: int, shift_ids: list[int]) -> dict[int, RsvpStatus]:
     """Attending where there is room, else waitlisted; runs inside the caller's transaction.
 
-    A shift the person already holds keeps its status; a cancelled place is taken up again.
+    A shift the person already holds keeps its status; a cancelled place, or one held for
+    a confirmation, is taken up now.
     """
     placed: dict[int, RsvpStatus] = {}
     now = utcnow()
@@ -141,7 +142,7 @@ def _place(submission_id: int, shift_ids: list[int]) -> dict[int, RsvpStatus]:
         existing = db.session.scalars(
             select(Rsvp).where(Rsvp.shift_id == shift_id, Rsvp.submission_id == submission_id)
         ).first()
-        if existing is not None and existing.status != RsvpStatus.cancelled:
+        if existing is not None and existing.status not in (RsvpStatus.cancelled, RsvpStatus.held):
             placed[shift_id] = existing.status
             continue
         status = (
@@ -181,11 +182,6 @@ def place_held(submission_id: int) -> dict[int, RsvpStatus]:
     )
     if not shift_ids:
         return {}
-    db.session.execute(
-        update(Rsvp)
-        .where(Rsvp.submission_id == submission_id, Rsvp.status == RsvpStatus.held)
-        .values(status=RsvpStatus.cancelled)
-    )
     placed = _place(submission_id, shift_ids)
     db.session.commit()
     return placed

@@ -56,9 +56,6 @@ def confirm(submission: Submission) -> bool:
     released = bool(submission.held_reason)
     if released:
         counts.recount(Submission.id == submission.id)
-        db.session.execute(
-            update(Submission).where(Submission.id == submission.id).values(held_reason=None)
-        )
     db.session.commit()
     db.session.refresh(submission)
     tally.queue_tally()

@@ -136,7 +136,9 @@ def tally(batch: int = TALLY_BATCH) -> int:
 
 def uncount(where) -> int:
     """Mark the submissions matching `where` fraudulent and take out of the buckets what the
-    tally had already added for them, in the caller's transaction; returns how many.
+    tally had already added for them, in the caller's transaction; returns how many. Held
+    ones among them (never counted) stop being held: an organizer's word is final, and its
+    confirmation link can no longer release it.
 
     One UPDATE per tally mark, each only where the mark still has that value, in the order
     the tally raises it (0, 1, 2): a row the tally moves on meanwhile is caught by a later
@@ -145,7 +147,11 @@ def uncount(where) -> int:
     """
     sub = Submission.__table__
     deltas: dict[tuple[int, datetime], list[int]] = defaultdict(lambda: [0, 0])
-    changed = 0
+    changed = db.session.execute(
+        update(sub)
+        .where(where, sub.c.held_reason.is_not(None))
+        .values(held_reason=None, fraud_reason="invalidated")
+    ).rowcount
     for mark in (0, 1, 2):
         rows = db.session.execute(
             update(sub)
@@ -168,7 +174,9 @@ def recount(where) -> int:
     buckets at once, in the caller's transaction; returns how many.
 
     A fraudulent row is never tallied (its mark is 0), so it is added here in full, and
-    marked as counted in the same UPDATE: the tally will not add it again.
+    marked as counted in the same UPDATE: the tally will not add it again. A held one is
+    released: it is held no longer, and a confirmation email the hourly cap kept back may be
+    sent by the sweep.
     """
     sub = Submission.__table__
     deltas: dict[tuple[int, datetime], list[int]] = defaultdict(lambda: [0, 0])
@@ -178,6 +186,10 @@ def recount(where) -> int:
         .values(
             fraudulent=False,
             fraud_reason=None,
+            held_reason=None,
+            confirmation_error=case(
+                (sub.c.held_reason.is_not(None), None), else_=sub.c.confirmation_error
+            ),
             tallied=case((sub.c.confirmed_at.is_(None), 1), else_=2),
         )
         .returning(sub.c.action_id, sub.c.created_at, sub.c.confirmed_at)

@@ -222,3 +222,23 @@ def test_everyone_at_one_address_is_mailed_and_each_confirmation_counts_once(
     counts.tally_all()
     totals = counts.for_action(petition)
     assert totals.confirmed == totals.signed == len(mailed)
+
+
+def test_an_organizers_word_on_a_held_signature_is_final(ctx, app):
+    """Invalidated by an organizer, a held signature can no longer be released by its link;
+    restored, it is counted and no longer held, and a confirmation the cap kept back can go."""
+    app.config["HELD_CONFIRMATIONS_PER_HOUR"] = 0
+    petition = make_petition()
+    sign_at(petition, 0)
+    invalidated, restored = sign_at(petition, 1), sign_at(petition, 2)
+    send_confirmations()
+    counts.uncount(Submission.id == invalidated.id)
+    counts.recount(Submission.id == restored.id)
+    db.session.commit()
+    db.session.expire_all()
+    invalidated = db.session.get(Submission, invalidated.id)
+    restored = db.session.get(Submission, restored.id)
+    assert (invalidated.held_reason, invalidated.fraud_reason) == (None, "invalidated")
+    assert not confirmation.confirm(invalidated)
+    assert restored.held_reason is None and not restored.fraudulent
+    assert restored.confirmation_error is None
