@@ -60,6 +60,8 @@ PERIODIC_TASKS: list[tuple[str, str, int]] = [
     ("campaigns.webhooks.tasks.retry_webhooks", "default", 60),
     # Confirming queues the sharing itself; this catches what a Redis outage dropped.
     ("campaigns.partners.tasks.sweep_opt_ins", "default", 300),
+    # Which congressional offices take CWC messages (letters.channels reads the lists).
+    ("campaigns.congress.tasks.refresh_offices", "default", 24 * 60 * 60),
 ]
 
 # (task, queue, cron expression, job timeout as a multiple of JOB_TIMEOUT).

@@ -14,6 +14,7 @@ from campaigns.actions import public as action_service
 from campaigns.actions import stories
 from campaigns.events import rsvps
 from campaigns.letters import compose as letters
+from campaigns.letters.postal import Address
 from campaigns.models import ActionKind, StoryConsent
 from campaigns.submissions.action_refs import ActionRef
 from campaigns.submissions.signing import Signer, SignResult, sign
@@ -26,6 +27,8 @@ class Choices:
 
     letter: letters.Letter | None = None
     districts: list[str] | None = None
+    # A letter to Congress: the supporter's postal address (letters.postal).
+    address: Address | None = None
     shift_ids: tuple[int, ...] = ()
     story: str = ""
     consent: StoryConsent | None = None
@@ -42,7 +45,10 @@ def take(ref: ActionRef, signer: Signer, choices: Choices) -> Taken:
     """Record `signer` taking the action `ref` points to, by its kind."""
     if ref.kind == ActionKind.letter:
         act = action_service.public_action_or_404(ref.slug)
-        return Taken(letters.send_letter(act, signer, choices.letter, choices.districts))
+        result = letters.send_letter(
+            act, signer, choices.letter, choices.districts, address=choices.address
+        )
+        return Taken(result)
     if ref.kind == ActionKind.event:
         outcome = rsvps.rsvp(ref, signer, list(choices.shift_ids))
         return Taken(outcome.result, rsvps.thanks_token(outcome.result.submission_id))

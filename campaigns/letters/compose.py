@@ -15,10 +15,11 @@ from sqlalchemy import func, select, update
 from campaigns.directories.lookup import District, lookup
 from campaigns.extensions import db
 from campaigns.integrity import checks as integrity
-from campaigns.letters import delivery
+from campaigns.letters import channels, delivery, postal
 from campaigns.models import (
     Action,
     ActionTarget,
+    ConstituentAddress,
     LetterSettings,
     LetterTemplate,
     Message,
@@ -101,14 +102,35 @@ def template_for(action: Action, locale: str) -> LetterTemplate | None:
 def recipients(
     action: Action, postcode: str = "", districts: list[str] | None = None
 ) -> list[Target]:
-    """Who the letter goes to: the fixed targets that have an address and, where the action
-    looks targets up by postcode, those of the supporter's districts that have one; when
-    nobody has an address, the fallback.
+    """Who the letter goes to (see `routes_to`)."""
+    return [r.target for r in routes_to(action, postcode, districts)]
+
+
+def routes_to(
+    action: Action, postcode: str = "", districts: list[str] | None = None
+) -> list[channels.Route]:
+    """Who the letter goes to, and by which channel: the fixed targets that have one and,
+    where the action looks targets up by postcode, those of the supporter's districts that
+    have one; when nobody has a channel, the fallback.
 
     A postcode in several districts reaches all of them where the organizer chose so;
     otherwise only the `districts` the supporter picked, and without a pick
     `DistrictChoiceNeeded` is raised, unless the pick would change nobody's letter.
     """
+    everyone = channels.routes(targets_of(action, postcode, districts))
+    reachable = [r for r in everyone if r.deliverable]
+    if reachable:
+        return reachable
+    fallback = settings_of(action).fallback_target
+    if fallback is None:
+        return []
+    return [r for r in [channels.route(fallback)] if r.deliverable]
+
+
+def targets_of(
+    action: Action, postcode: str = "", districts: list[str] | None = None
+) -> list[Target]:
+    """Everyone the letter is addressed to, reachable or not (see `recipients`)."""
     settings = settings_of(action)
     fixed = list(
         db.session.scalars(
@@ -122,11 +144,22 @@ def recipients(
     if settings.directory_id is not None:
         found = _district_targets(settings, postcode, districts)
     # A senator is in every district of the state, and may also be a fixed target.
-    reachable = list({t.id: t for t in fixed + found if t.can_be_emailed}.values())
-    if reachable:
-        return reachable
-    fallback = settings.fallback_target
-    return [fallback] if fallback is not None and fallback.can_be_emailed else []
+    return list({t.id: t for t in fixed + found}.values())
+
+
+def asks_address(action: Action) -> bool:
+    """Whether the letter form asks for a postal address: some target of the action (fixed
+    or in its directory) can be written to through CWC here."""
+    settings = settings_of(action)
+    query = select(Target).where(Target.office_code.is_not(None))
+    fixed = query.join(ActionTarget, ActionTarget.target_id == Target.id).where(
+        ActionTarget.action_id == action.id
+    )
+    candidates = list(db.session.scalars(fixed.limit(20)))
+    if settings.directory_id is not None:
+        listed = query.where(Target.directory_id == settings.directory_id)
+        candidates += db.session.scalars(listed.limit(20))
+    return channels.reaches_congress(channels.routes(candidates))
 
 
 def _district_targets(
@@ -149,11 +182,13 @@ def _district_targets(
     elif len(candidates) == 1:
         chosen = candidates
     else:
-        addressed = {frozenset(t.id for t in d.targets if t.can_be_emailed) for d in candidates}
+        addressed = {
+            frozenset(t.id for t in d.targets if channels.deliverable(t)) for d in candidates
+        }
         if len(addressed) > 1:
             raise DistrictChoiceNeeded(found.postcode, candidates)
-        # Each district leads to the same addresses (say only the senators have one, or
-        # nobody does, as with Congress): asking would change nothing.
+        # Each district leads to the same recipients (say only the senators can be reached,
+        # or nobody can): asking would change nothing.
         chosen = candidates
     return [t for d in chosen for t in d.targets]
 
@@ -168,6 +203,7 @@ def send_letter(
     letter: Letter | None = None,
     districts: list[str] | None = None,
     now=None,
+    address: postal.Address | None = None,
 ) -> SignResult:
     """Record the submission and one message per recipient, in one transaction.
 
@@ -175,11 +211,18 @@ def send_letter(
     requires it; otherwise they are queued at once. `letter` is the supporter's edit,
     ignored unless the action lets supporters edit. `districts` is the supporter's pick
     where their postcode lies in several (see `recipients`). `now` is the clock of the
-    rate limits and the surge guard (tests pass their own).
+    rate limits and the surge guard (tests pass their own). `address` is the postal address
+    a letter to Congress needs (postal.AddressError says what to fix), kept until sent.
     """
-    targets = recipients(action, signer.postcode, districts)
-    if not targets:
-        raise LetterError("this letter has no recipient that can be emailed")
+    routes = routes_to(action, signer.postcode, districts)
+    if not routes:
+        raise LetterError("this letter has no recipient it can be delivered to")
+    offices = [r.target.office_code for r in routes if r.chamber]
+    postal_address = None
+    if offices:
+        postal_address = postal.checked(_with_zip(address, signer.postcode), offices)
+    targets = [r.target for r in routes]
+    channel_of = {r.target.id: r.channel.value for r in routes}
     settings = settings_of(action)
     template = template_for(action, signer.locale)
     if template is None:
@@ -213,7 +256,8 @@ def send_letter(
                 target_id=target.id,
                 status=MessageStatus.review if holds[target.id] else waiting,
                 hold_reason=holds[target.id],
-                to_email=target.email,
+                channel=channel_of[target.id],
+                to_email=target.email or "",
                 to_name=target.name,
                 from_name=from_name,
                 reply_to=signer.email.strip(),
@@ -225,6 +269,8 @@ def send_letter(
             for target in targets
         ]
         db.session.add_all(messages)
+        if postal_address is not None:
+            db.session.add(ConstituentAddress(submission_id=submission_id, **vars(postal_address)))
         db.session.flush()
         # Read now: the commit expires them.
         message_ids = [m.id for m in messages if m.status == MessageStatus.queued]
@@ -237,6 +283,12 @@ def send_letter(
         return enqueue_after_commit
 
     return sign(action, signer, on_created=write_messages, now=now)
+
+
+def _with_zip(address: postal.Address | None, postcode: str) -> postal.Address:
+    """The address with the form's ZIP, which also chose the district."""
+    given = address or postal.Address()
+    return postal.Address(**(vars(given) | {"zip": postcode}))
 
 
 def screened_word(text: str, settings: LetterSettings) -> str | None:

@@ -18,30 +18,22 @@ from sqlalchemy import select, update
 
 from campaigns import mail
 from campaigns.extensions import db, queues
-from campaigns.models import Action, LetterSettings, Message, MessageStatus, utcnow
+from campaigns.letters import congress_delivery, states
+from campaigns.letters.states import JOB_SIZE, back_off, queue_letters
+from campaigns.models import Action, Channel, LetterSettings, Message, MessageStatus, utcnow
 from campaigns.queues import enqueue
 
 log = logging.getLogger(__name__)
 
 # Messages per provider call; SendGrid takes up to 1,000 personalizations.
 BATCH_SIZE = 500
-# Messages per job: a job is short, and a killed job strands little.
-JOB_SIZE = 2000
-# Seconds to wait before try number n+1 when the provider gave no hint.
-BACK_OFF = [30, 120, 600, 1800, 3600]
-
-
-def queue_letters(message_ids: list[int], delay: timedelta | None = None) -> None:
-    for start in range(0, len(message_ids), JOB_SIZE):
-        chunk = message_ids[start : start + JOB_SIZE]
-        # Retries are per message (below), not per job: a job never re-runs a whole batch.
-        enqueue(
-            "campaigns.letters.tasks.deliver_messages",
-            chunk,
-            queue="mail",
-            delay=delay,
-            retry=False,
-        )
+__all__ = [
+    "back_off",
+    "deliver_action",
+    "deliver_messages",
+    "queue_action_letters",
+    "queue_letters",
+]
 
 
 def _pending_key(action_id: int) -> str:
@@ -102,6 +94,7 @@ def deliver_messages(message_ids: list[int]) -> dict[str, int]:
             Message.subject,
             Message.body,
             Message.reply_to,
+            Message.channel,
         )
         .where(
             Message.id.in_(message_ids),
@@ -115,10 +108,16 @@ def deliver_messages(message_ids: list[int]) -> dict[str, int]:
     rows, postponed = _within_hourly_caps(rows, now)
     if postponed:
         tally["postponed"] = postponed
+    # Letters to Congress go one document per office, through CWC.
+    to_congress = [r.id for r in rows if r.channel != Channel.email]
+    if to_congress:
+        for outcome, n in congress_delivery.deliver(to_congress).items():
+            tally[outcome] += n
     # Letters that read the same (and answer to the same person) share one API call.
     groups: dict[tuple, list[int]] = defaultdict(list)
-    for message_id, action_id, _target_id, *key in rows:
-        groups[(action_id, *key)].append(message_id)
+    for message_id, action_id, _target_id, *key, channel in rows:
+        if channel == Channel.email:
+            groups[(action_id, *key)].append(message_id)
     for ids in groups.values():
         for start in range(0, len(ids), BATCH_SIZE):
             for outcome, n in _deliver_batch(ids[start : start + BATCH_SIZE]).items():
@@ -186,33 +185,12 @@ def _within_hourly_caps(rows, now) -> tuple[list, int]:
         )
     db.session.commit()
     if later:
-        queue_letters(later, delay=next_hour - now)
+        states.queue_letters(later, delay=next_hour - now)
     return keep, len(later) + len(bundled)
 
 
-def _claim(ids: list[int]) -> list[Message]:
-    now = utcnow()
-    claimed = list(
-        db.session.scalars(
-            update(Message)
-            .where(Message.id.in_(ids), Message.status == MessageStatus.queued)
-            .values(
-                status=MessageStatus.sending,
-                claimed_at=now,
-                attempts=Message.attempts + 1,
-                updated_at=now,
-            )
-            .returning(Message.id)
-        )
-    )
-    db.session.commit()
-    if not claimed:
-        return []
-    return list(db.session.scalars(select(Message).where(Message.id.in_(claimed))))
-
-
 def _deliver_batch(ids: list[int]) -> dict[str, int]:
-    messages = _claim(ids)
+    messages = states.claim(ids)
     if not messages:
         return {}
     # A batch is one action's (see deliver_messages), so one organization's.
@@ -235,49 +213,18 @@ def _deliver_batch(ids: list[int]) -> dict[str, int]:
     except mail.UnknownOutcomeMailError as exc:
         return _await_events(messages, str(exc))
     except mail.TemporaryMailError as exc:
-        return _retry_later(messages, str(exc), exc.retry_after)
+        return states.retry_later(messages, str(exc), exc.retry_after)
     except mail.PermanentMailError as exc:
         if len(messages) > 1:
             # One bad address must not sink the others: send them one at a time.
-            _release(messages)
+            states.release(messages)
             tally: dict[str, int] = defaultdict(int)
             for m in messages:
                 for outcome, n in _deliver_batch([m.id]).items():
                     tally[outcome] += n
             return dict(tally)
-        return _fail(messages, str(exc))
-    return _mark_sent(messages, provider_ids)
-
-
-def _mark_sent(messages: list[Message], provider_ids: list[str]) -> dict[str, int]:
-    now = utcnow()
-    by_provider_id: dict[str, list[int]] = defaultdict(list)
-    for message, provider_id in zip(messages, provider_ids, strict=True):
-        by_provider_id[provider_id].append(message.id)
-    # One statement per provider id (a SendGrid batch shares one). Conditional: a delivery
-    # event may already have moved a message on.
-    for provider_id, ids in by_provider_id.items():
-        db.session.execute(
-            update(Message)
-            .where(Message.id.in_(ids), Message.status == MessageStatus.sending)
-            .values(
-                status=MessageStatus.sent,
-                provider_message_id=provider_id or None,
-                sent_at=now,
-                last_error=None,
-                updated_at=now,
-            )
-        )
-    db.session.commit()
-    return {"sent": len(messages)}
-
-
-def _release(messages: list[Message]) -> None:
-    """Give claimed messages back to the queue without counting a try."""
-    for message in messages:
-        message.status = MessageStatus.queued
-        message.attempts -= 1
-    db.session.commit()
+        return states.fail(messages, str(exc))
+    return states.mark_sent(messages, provider_ids)
 
 
 def _await_events(messages: list[Message], reason: str) -> dict[str, int]:
@@ -291,47 +238,3 @@ def _await_events(messages: list[Message], reason: str) -> dict[str, int]:
     db.session.commit()
     log.warning("%d letters in an unanswered call: %s", len(messages), reason)
     return {"unknown": len(messages)}
-
-
-def _fail(messages: list[Message], reason: str) -> dict[str, int]:
-    for message in messages:
-        message.status = MessageStatus.failed
-        message.last_error = reason[:1000]
-    db.session.commit()
-    log.warning("%d letters failed: %s", len(messages), reason)
-    return {"failed": len(messages)}
-
-
-def back_off(attempts: int, hint: float | None = None) -> timedelta:
-    """The wait before the next try: the provider's hint when given, else our schedule."""
-    planned = BACK_OFF[min(attempts, len(BACK_OFF)) - 1]
-    return timedelta(seconds=max(planned, hint or 0))
-
-
-def _retry_later(messages: list[Message], reason: str, hint: float | None) -> dict[str, int]:
-    now = utcnow()
-    limits = {
-        s.action_id: s.max_attempts
-        for s in db.session.scalars(
-            select(LetterSettings).where(
-                LetterSettings.action_id.in_({m.action_id for m in messages})
-            )
-        )
-    }
-    retry: dict[timedelta, list[int]] = defaultdict(list)
-    failed = 0
-    for message in messages:
-        message.last_error = reason[:1000]
-        if message.attempts >= limits.get(message.action_id, 6):
-            message.status = MessageStatus.failed
-            failed += 1
-            continue
-        wait = back_off(message.attempts, hint)
-        message.status = MessageStatus.queued
-        message.due_at = now + wait
-        retry[wait].append(message.id)
-    db.session.commit()
-    for wait, ids in retry.items():
-        queue_letters(ids, delay=wait)
-    requeued = sum(len(ids) for ids in retry.values())
-    return {"retrying": requeued, "failed": failed}

@@ -8,11 +8,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from campaigns.extensions import db
-from campaigns.letters import delivery
-from campaigns.models import Message, MessageStatus, utcnow
+from campaigns.letters import congress_delivery, delivery
+from campaigns.models import ConstituentAddress, Message, MessageStatus, utcnow
 
 # A queued message past its due time by this much lost its job (a Redis restart).
 SWEEP_GRACE = timedelta(minutes=2)
@@ -74,7 +74,23 @@ def sweep() -> dict[str, int]:
     ids = sorted(set(stranded) | set(overdue))
     if ids:
         delivery.queue_letters(ids)
-    return {"stranded": len(stranded), "overdue": len(overdue), "unanswered": _fail_unanswered(now)}
+    return {
+        "stranded": len(stranded),
+        "overdue": len(overdue),
+        "unanswered": _fail_unanswered(now),
+        "addresses_forgotten": _forget_old_addresses(now),
+    }
+
+
+def _forget_old_addresses(now) -> int:
+    """Postal addresses of letters to Congress are kept while a letter may still need them,
+    and never past ADDRESS_KEEP_DAYS."""
+    cutoff = now - timedelta(days=congress_delivery.ADDRESS_KEEP_DAYS)
+    n = db.session.execute(
+        delete(ConstituentAddress).where(ConstituentAddress.created_at < cutoff)
+    ).rowcount
+    db.session.commit()
+    return n
 
 
 def _fail_unanswered(now) -> int:

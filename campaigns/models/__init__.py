@@ -5,6 +5,7 @@ from campaigns.models.action import Action, ActionKind, ActionTranslation
 from campaigns.models.api_key import ApiKey, ApiScope
 from campaigns.models.audit import AuditEvent
 from campaigns.models.campaign import Campaign, CampaignStatus
+from campaigns.models.constituent import Call, ConstituentAddress
 from campaigns.models.counts import ActionHourlyCount
 from campaigns.models.directory import Directory, PostcodeDistrict
 from campaigns.models.district_map import DistrictMap
@@ -33,7 +34,7 @@ from campaigns.models.supporter import Supporter
 from campaigns.models.supporter_import import ImportStatus, SupporterImport
 from campaigns.models.suppression import Suppression
 from campaigns.models.tag import Tag, Tagging
-from campaigns.models.target import ActionTarget, Target
+from campaigns.models.target import ActionTarget, Channel, Target
 from campaigns.models.tracking import Milestone, PetitionDelivery, PetitionDeliveryStatus
 from campaigns.models.user import Membership, RecoveryCode, Role, User
 from campaigns.models.webhook import (
@@ -48,6 +49,9 @@ __all__ = [
     "ActionHourlyCount",
     "ActionKind",
     "ActionTarget",
+    "Call",
+    "Channel",
+    "ConstituentAddress",
     "ApiKey",
     "ApiScope",
     "FINAL_STATUSES",

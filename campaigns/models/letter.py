@@ -39,6 +39,14 @@ class LetterSettings(db.Model):
     # Tries before a letter is marked failed.
     max_attempts: Mapped[int] = mapped_column(Integer, default=6)
 
+    # For letters to Congress (CWC): Library of Congress topics, one a line; bills, one a line
+    # as "hr 1234 119" (type, number, congress); the letter's stance on them, pro or con.
+    topics: Mapped[str] = mapped_column(Text, default="", server_default="")
+    bills: Mapped[str] = mapped_column(Text, default="", server_default="")
+    stance: Mapped[str] = mapped_column(String(3), default="", server_default="")
+    # What supporters say on the phone to a target no letter can reach.
+    call_script: Mapped[str] = mapped_column(Text, default="", server_default="")
+
     fallback_target: Mapped[Target | None] = relationship()
 
 

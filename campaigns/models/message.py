@@ -68,6 +68,8 @@ class Message(db.Model):
     status: Mapped[MessageStatus] = mapped_column(
         Enum(MessageStatus, native_enum=False, length=20), default=MessageStatus.queued
     )
+    # The Channel it goes by; a CWC letter has no to_email ("") but the target's office code.
+    channel: Mapped[str] = mapped_column(String(16), default="email", server_default="email")
     to_email: Mapped[str] = mapped_column(String(254))
     to_name: Mapped[str] = mapped_column(String(200), default="")
     # "Ana Ruiz via Local 42": the supporter's name on the organization's own address.

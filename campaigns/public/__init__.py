@@ -6,5 +6,6 @@ from campaigns.public import (  # noqa: E402,F401  (routes attach themselves to 
     confirm_routes,
     embed_routes,
     event_routes,
+    letter_routes,
     routes,
 )

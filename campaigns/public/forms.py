@@ -11,6 +11,7 @@ from wtforms import (
     BooleanField,
     EmailField,
     RadioField,
+    SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
@@ -18,6 +19,9 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
+
+from campaigns.congress.documents import PREFIXES
+from campaigns.letters.postal import STATES
 
 # Names may hold any letter, apostrophes, hyphens, spaces, dots; never markup, and never a
 # control character: a line break in a name would reach mail headers (a letter's From name).
@@ -148,6 +152,18 @@ def without_workplace(form: type[SignForm]) -> type[SignForm]:
     return type(form.__name__, (form,), dict.fromkeys(WORKPLACE_FIELDS))
 
 
+def _address_field(label, max_length: int, autocomplete: str) -> StringField:
+    return StringField(
+        label,
+        validators=[
+            Optional(),
+            Length(max=max_length, message=_l("Please use at most %(max)d characters.")),
+            no_markup,
+        ],
+        render_kw={"autocomplete": autocomplete},
+    )
+
+
 class LetterForm(SignForm):
     """Writing to targets: the signer's details plus the letter itself."""
 
@@ -167,6 +183,22 @@ class LetterForm(SignForm):
             Length(max=20000, message=_l("Please use at most %(max)d characters.")),
         ],
     )
+    # A letter that reaches Congress carries the postal address CWC requires; shown and
+    # required only then (letters.postal checks it with the recipients).
+    prefix = SelectField(
+        _l("How should the office address you?"),
+        choices=[SelectChoice("", "—")] + [SelectChoice(p, p) for p in PREFIXES],
+        validate_choice=False,
+    )
+    address1 = _address_field(_l("Street address"), 200, "address-line1")
+    address2 = _address_field(_l("Apartment, unit (optional)"), 200, "address-line2")
+    state = SelectField(
+        _l("State"),
+        choices=[SelectChoice("", "—")] + [SelectChoice(s, s) for s in STATES],
+        validate_choice=False,
+        render_kw={"autocomplete": "address-level1"},
+    )
+    phone = _address_field(_l("Phone (optional)"), 20, "tel")
 
 
 class PledgeForm(SignForm):

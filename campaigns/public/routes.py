@@ -22,10 +22,10 @@ from campaigns.actions import follows, stories, take
 from campaigns.actions import public as action_service
 from campaigns.actions.uploads import path_of
 from campaigns.core.redirects import safe_next
-from campaigns.directories import lookup as directory
 from campaigns.events import rsvps as events
 from campaigns.extensions import csrf
 from campaigns.letters import compose as letters
+from campaigns.letters import postal
 from campaigns.models import ActionKind, StoryConsent, utcnow
 from campaigns.partners import offers as partners
 from campaigns.public import bp, form_tokens, page_cache
@@ -38,6 +38,7 @@ from campaigns.public.forms import (
     StoryForm,
     without_workplace,
 )
+from campaigns.public.letter_routes import letter_address, letter_view, show_address_errors
 from campaigns.submissions.action_refs import action_ref_or_404
 from campaigns.submissions.signing import ActionClosed, DisposableEmail, Signer
 from campaigns.tracking.sources import referrer_host
@@ -209,6 +210,9 @@ def take_action(ref, form: SignForm, render, thanks_endpoint: str, source: str |
             gettext("Your ZIP code is in more than one district: choose yours.")
         )
         return render(action_service.public_action_or_404(slug), form, status=422)
+    except postal.AddressError as exc:
+        show_address_errors(form, exc)
+        return render(action_service.public_action_or_404(slug), form, status=422)
     except letters.LetterError as exc:
         form.form_errors.append(str(exc))
         return render(action_service.public_action_or_404(slug), form, status=422)
@@ -305,34 +309,13 @@ def _choices(ref, form: SignForm) -> take.Choices:
     """What the form of this kind of action adds to the signer."""
     if ref.kind == ActionKind.letter:
         edit = letters.Letter(form.subject.data.strip(), form.body.data.strip())
-        return take.Choices(letter=edit, districts=request.form.getlist("district") or None)
+        districts = request.form.getlist("district") or None
+        return take.Choices(letter=edit, districts=districts, address=letter_address(form))
     if ref.kind == ActionKind.event:
         return take.Choices(shift_ids=tuple(form.shifts.data))
     if ref.kind == ActionKind.story:
         return take.Choices(story=form.story.data.strip(), consent=StoryConsent(form.consent.data))
     return take.Choices()
-
-
-def _letter_view(act, form) -> dict:
-    """Who the letter reaches, as far as the supporter's postcode (if given yet) tells."""
-    settings = letters.settings_of(act)
-    postcode = (form.postcode.data or request.args.get("postcode", "")).strip()
-    if not form.postcode.data and postcode:
-        form.postcode.data = postcode
-    view = {"editable": settings.editable, "uses_directory": settings.directory_id is not None}
-    view["lookup"] = None
-    if settings.directory_id is not None and postcode:
-        view["lookup"] = directory.lookup(settings.directory_id, postcode)
-    view["choose_district"] = False
-    view["chosen"] = request.form.getlist("district")
-    try:
-        view["recipients"] = letters.recipients(act, postcode, view["chosen"] or None)
-    except letters.DistrictChoiceNeeded:
-        view["recipients"] = []
-        view["choose_district"] = True
-    except letters.LetterError:
-        view["recipients"] = []
-    return view
 
 
 FORMS = {
@@ -401,7 +384,7 @@ def _render_action(act, form: SignForm, status: int = 200):
     context = {"form_token": form_tokens.make(act.id)}
     if act.kind == ActionKind.letter:
         view = action_service.action_page(act) | partner_view(act, form) | context
-        view.update(_letter_view(act, form))
+        view.update(letter_view(act, form))
         return render_template("public/letter.html", action=act, form=form, **view), status
     view = action_view(act, form) | context
     return render_template("public/action.html", action=act, form=form, **view), status

@@ -240,11 +240,21 @@ def test_redis_restart_loses_no_letter(sendgrid_app, sendgrid, run_jobs):
         from campaigns.extensions import queues
 
         queues.connection.flushall()  # Redis came back empty
-        assert sweep_messages() == {"stranded": 0, "overdue": 0, "unanswered": 0}  # not overdue yet
+        assert sweep_messages() == {
+            "stranded": 0,
+            "overdue": 0,
+            "unanswered": 0,
+            "addresses_forgotten": 0,
+        }  # not overdue yet
         for message in db.session.scalars(select(Message)):
             message.due_at = utcnow() - timedelta(minutes=5)
         db.session.commit()
-        assert sweep_messages() == {"stranded": 0, "overdue": 6, "unanswered": 0}
+        assert sweep_messages() == {
+            "stranded": 0,
+            "overdue": 6,
+            "unanswered": 0,
+            "addresses_forgotten": 0,
+        }
     run_jobs()
     assert statuses(sendgrid_app) == {"sent": 6}
     assert sorted(Counter(sent_message_ids(sendgrid)).values()) == [1] * 6

@@ -88,7 +88,12 @@ def test_worker_killed_mid_batch_loses_nothing_and_resends_only_the_call_in_flig
             if message.claimed_at:
                 message.claimed_at -= timedelta(hours=1)
         db.session.commit()
-        assert sweep_messages() == {"stranded": 1, "overdue": 2, "unanswered": 0}
+        assert sweep_messages() == {
+            "stranded": 1,
+            "overdue": 2,
+            "unanswered": 0,
+            "addresses_forgotten": 0,
+        }
     run_jobs()
 
     with app.app_context():
@@ -164,7 +169,12 @@ def test_redis_killed_and_restarted_empty_loses_no_letter(
                 for message in db.session.scalars(select(Message)):
                     message.due_at = utcnow() - timedelta(minutes=5)
                 db.session.commit()
-                assert sweep_messages() == {"stranded": 0, "overdue": 4, "unanswered": 0}
+                assert sweep_messages() == {
+                    "stranded": 0,
+                    "overdue": 4,
+                    "unanswered": 0,
+                    "addresses_forgotten": 0,
+                }
             from campaigns.worker import build_worker
 
             build_worker(app, ["mail"]).work(burst=True)
