@@ -1,4 +1,5 @@
-"""Demo data for a fresh install: an organization, its owner and a live petition."""
+"""Demo data for a fresh install: an organization, its owner, a live petition, a letter to
+an employer, and a letter to Congress that finds each supporter's members by ZIP code."""
 
 from __future__ import annotations
 
@@ -11,9 +12,14 @@ from sqlalchemy import select
 
 from campaigns.accounts.staff import create_owner
 from campaigns.actions import authoring as campaign_service
+from campaigns.directories import importing as directory_import
+from campaigns.directories.admin import create_directory
 from campaigns.extensions import db
 from campaigns.letters import admin as letter_admin
-from campaigns.models import Organization
+from campaigns.models import Campaign, Organization
+
+# The US Congress directory the demo imports (public domain; see data/us/README.md).
+US_DATA = Path(__file__).with_name("data") / "us"
 
 DEMO_EMAIL = "demo-owner@example.org"
 DEMO_ORGANIZATION = "Demo Workers United"
@@ -105,8 +111,59 @@ def seed(instance_path: str) -> DemoLogin | None:
         goal=250,
         slug="email-acme-ceo",
     )
+    tell_congress(campaign)
     campaign_service.publish(campaign)
     fd = os.open(password_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as fh:
         fh.write(password)
     return DemoLogin(DEMO_EMAIL, password)
+
+
+def tell_congress(campaign: Campaign) -> None:
+    """A letter to each supporter's representative and senators, found by ZIP code in a US
+    Congress directory imported from the files the package ships."""
+    directory = create_directory(campaign.organization, "US Congress")
+    directory_import.import_legislators(directory, US_DATA / "legislators-current.csv")
+    directory_import.import_zccd(directory, US_DATA / "zccd.csv")
+    letter_admin.save_letter(
+        campaign,
+        [
+            letter_admin.LetterContent(
+                "en",
+                "Tell Congress: protect workers' right to organize",
+                "Enter your ZIP code to write to your representative and both senators. "
+                "Letters reach their offices through Congress's own constituent mail system.",
+                "Protect the right to organize",
+                "Dear {target_title} {target_name},\n\nAs your constituent, I ask you to "
+                "protect workers' right to organize: fund the National Labor Relations Board "
+                "and make employers who break the law pay for it.\n\n{supporter_name}",
+            ),
+            letter_admin.LetterContent(
+                "es",
+                "Dile al Congreso: protejan el derecho a organizarse",
+                "Escribe tu código postal para escribirle a tu representante y a tus dos "
+                "senadores. Las cartas llegan a sus oficinas por el sistema de correo del "
+                "Congreso.",
+                "Protejan el derecho a organizarse",
+                "Estimado/a {target_title} {target_name}:\n\nComo su constituyente, le pido "
+                "que proteja el derecho de los trabajadores a organizarse: que financie la "
+                "Junta Nacional de Relaciones Laborales y que los empleadores que violan la "
+                "ley paguen por ello.\n\n{supporter_name}",
+            ),
+        ],
+        [],
+        fallback=None,
+        editable=True,
+        directory_id=directory.id,
+        congress=letter_admin.CongressOptions(
+            topics=["Labor and Employment"],
+            call_script=(
+                "Hi, I'm a constituent from [your ZIP code]. I'm calling to ask the "
+                "member to protect workers' right to organize and to fund the National Labor "
+                "Relations Board. Thank you."
+            ),
+        ),
+        requires_confirmation=True,
+        goal=500,
+        slug="tell-congress",
+    )

@@ -265,3 +265,26 @@ def make_partner(campaign: Campaign, organization: Organization | None = None, *
     db.session.add(partner)
     db.session.commit()
     return partner
+
+
+def make_congress_letter(campaign: Campaign | None = None, **settings) -> Action:
+    """A letter to a supporter's members of Congress, found by ZIP in a directory built from
+    the slices in tests/data (VT: 05401 at large; CA: 94619 in CA-10, CA-12 and CA-14)."""
+    from pathlib import Path
+
+    from campaigns.directories.importing import import_legislators, import_zccd
+    from campaigns.models import Directory, LetterSettings
+
+    campaign = campaign or make_campaign()
+    directory = Directory(organization_id=campaign.organization_id, name="US Congress")
+    db.session.add(directory)
+    db.session.commit()
+    data = Path(__file__).parent / "data"
+    import_legislators(directory, data / "legislators-slice.csv")
+    import_zccd(directory, data / "zccd-slice.csv")
+    action = make_letter(campaign, **settings)
+    letter_settings = db.session.get(LetterSettings, action.id)
+    letter_settings.directory_id = directory.id
+    letter_settings.topics = "Labor and Employment"
+    db.session.commit()
+    return action

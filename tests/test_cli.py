@@ -1,7 +1,16 @@
 from sqlalchemy import func, select
 
 from campaigns.extensions import db
-from campaigns.models import Action, Campaign, CampaignStatus, Membership, Role, User
+from campaigns.models import (
+    Action,
+    Campaign,
+    CampaignStatus,
+    LetterSettings,
+    Membership,
+    Role,
+    Target,
+    User,
+)
 
 
 def test_create_owner(app, runner):
@@ -47,9 +56,21 @@ def test_seed_demo_once(app, runner, tmp_path):
     with app.app_context():
         campaign = db.session.scalars(select(Campaign)).one()
         assert campaign.status == CampaignStatus.live
-        petition, letter = db.session.scalars(select(Action).order_by(Action.id)).all()
+        petition, letter, congress = db.session.scalars(select(Action).order_by(Action.id)).all()
         assert not petition.requires_confirmation
         assert {t.locale for t in petition.translations} == {"en", "es"}
         assert letter.kind.value == "letter" and letter.requires_confirmation
         assert {t.locale for t in letter.translations} == {"en", "es"}
+        # Congress by ZIP, from the files the package ships: 435 House seats (and the
+        # delegates), 100 senators, each with a CWC office code.
+        assert congress.slug == "tell-congress"
+        assert {t.locale for t in congress.translations} == {"en", "es"}
+        settings = db.session.get(LetterSettings, congress.id)
+        assert settings.topics == "Labor and Employment" and settings.call_script
+        offices = db.session.scalars(
+            select(Target.office_code).where(Target.directory_id == settings.directory_id)
+        ).all()
+        assert sum(o.startswith("S") for o in offices) == 100
+        assert sum(o.startswith("H") for o in offices) >= 435
+        assert {"HCA12", "HWY00", "SCA03", "SVT01"} <= set(offices)
         assert db.session.scalars(select(User)).one().check_password(password)

@@ -8,7 +8,9 @@ are matched without regard to case; blank lines are skipped.
 
 Formats:
 
-- generic targets: `name,title,email,district`, optionally `phone,contact_url,external_id`.
+- generic targets: `name,title,email,district`, optionally `phone,contact_url,external_id`
+  and `channel` (email, cwc_house, cwc_senate or none; empty derives it from the data) with
+  `office_code` for a CWC channel.
   A row is matched to an existing target of the directory by `external_id`, or, when it has
   none, by name and district. Email is optional (such a target is shown, never emailed).
   An optional column the file leaves out leaves that detail of existing targets as it is.
@@ -19,6 +21,8 @@ Formats:
   the bioguide id is the external id; the contact URL is the contact form, else (when it is
   missing or not a web address) the website.
   They publish no email, so none is imported, and one an organizer added by hand is kept.
+  Each gets its CWC office code (`HCA12` for a representative, `SCA03` from a senator's
+  `senate_class`), which letters to Congress go by.
 - `zccd`: `state_fips,state_abbr,zcta,cd`, each ZCTA a ZIP code (leading zeros kept);
   `state_fips` is not needed.
 
@@ -44,7 +48,9 @@ from typing import Any, TextIO
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import insert, select
 
+from campaigns.congress.offices import house_office, senate_office
 from campaigns.directories.lookup import normalize_postcode
+from campaigns.directories.target_columns import channel_columns
 from campaigns.extensions import db
 from campaigns.models import Directory, PostcodeDistrict, Target
 
@@ -219,6 +225,8 @@ def import_targets(directory: Directory, source: Source) -> ImportResult:
             record["phone"] = _text(reader, line, row, "phone", 40)
         if "contact_url" in row:
             record["contact_url"] = _url(reader, line, "contact_url", row["contact_url"])
+        if "channel" in row:
+            record.update(channel_columns(reader, line, row))
         email = row.get("email", "")
         if email:
             try:
@@ -273,6 +281,14 @@ def import_legislators(directory: Directory, source: Source) -> ImportResult:
             "district": district,
             "external_id": _text(reader, line, row, "bioguide_id", 64, required=True),
         }
+        if kind == "rep":
+            record["office_code"] = house_office(district)
+        elif row.get("senate_class"):
+            record["office_code"] = senate_office(state, row["senate_class"])
+            if record["office_code"] is None:
+                reader.error(
+                    line, "senate_class", f"must be 1, 2 or 3, not {row['senate_class']!r}"
+                )
         # No email: they publish none, and one an organizer added must survive a re-import.
         if "phone" in row:
             record["phone"] = _text(reader, line, row, "phone", 40)

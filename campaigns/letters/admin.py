@@ -41,6 +41,18 @@ class FixedTarget:
     email: str
 
 
+@dataclass
+class CongressOptions:
+    """What a letter to Congress says about itself (CWC): its Library of Congress topics,
+    the bills it is about ("hr 1234 119" each), its stance on them, and the call script for
+    offices no letter can reach."""
+
+    topics: list[str] = field(default_factory=list)
+    bills: list[str] = field(default_factory=list)
+    stance: str = ""
+    call_script: str = ""
+
+
 class TargetListError(ValueError):
     """Lines of the target list that could not be read, each with its line number."""
 
@@ -145,6 +157,7 @@ def save_letter(
     over_cap: str = "wait",
     daily_limit_per_target: int = 1,
     screen_words: str = "",
+    congress: CongressOptions | None = None,
     requires_confirmation: bool,
     goal: int | None,
     slug: str = "",
@@ -191,6 +204,11 @@ def save_letter(
     settings.over_cap = over_cap
     settings.daily_limit_per_target = daily_limit_per_target
     settings.screen_words = screen_words
+    if congress is not None:
+        settings.topics = "\n".join(congress.topics)
+        settings.bills = "\n".join(congress.bills)
+        settings.stance = congress.stance
+        settings.call_script = congress.call_script
     settings.fallback_target = _target(campaign, fallback) if fallback else None
     db.session.add(settings)
     _replace_fixed_targets(campaign, letter, targets)

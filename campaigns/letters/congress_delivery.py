@@ -65,8 +65,9 @@ UNSETTLED = (
 ADDRESS_KEEP_DAYS = 30
 
 
-def deliver(message_ids: list[int]) -> dict[str, int]:
-    """Send the queued CWC letters among `message_ids`; returns a tally by outcome."""
+def deliver(message_ids: list[int], now=None) -> dict[str, int]:
+    """Send the queued CWC letters among `message_ids`; returns a tally by outcome. `now`
+    is the clock of the maintenance windows (tests pass their own)."""
     rows = db.session.execute(
         select(Message.id, Message.channel).where(
             Message.id.in_(message_ids), Message.status == MessageStatus.queued
@@ -81,13 +82,12 @@ def deliver(message_ids: list[int]) -> dict[str, int]:
         if not chamber:
             tally["failed"] += _fail_unroutable(ids)
             continue
-        for outcome, n in _deliver_chamber(chamber, sorted(ids)).items():
+        for outcome, n in _deliver_chamber(chamber, sorted(ids), now or utcnow()).items():
             tally[outcome] += n
     return dict(tally)
 
 
-def _deliver_chamber(chamber: str, ids: list[int]) -> dict[str, int]:
-    now = utcnow()
+def _deliver_chamber(chamber: str, ids: list[int], now) -> dict[str, int]:
     paused = pacing.paused(chamber)
     if paused:
         return _defer(ids, pacing.pause_left(chamber), f"waiting: {paused}")

@@ -18,7 +18,11 @@ def cwc(cwc_server):
     cwc_server.received.clear()
     cwc_server.replies.clear()
     cwc_server.accepted = {"house": [], "senate": []}
-    return cwc_server
+    cwc_server.hold = None
+    cwc_server.holding.clear()
+    cwc_server.release.clear()
+    yield cwc_server
+    cwc_server.release.set()  # a test that failed while holding must not leave a thread stuck
 
 
 @pytest.fixture
@@ -34,6 +38,7 @@ def cwc_app(app, cwc):
         CWC_DELIVERY_AGENT_CONTACT_NAME="Sam Rivera",
         CWC_DELIVERY_AGENT_CONTACT_PHONE="202-555-0100",
         CWC_TIMEOUT=2,
+        CWC_RATE_PER_SECOND=1000,
     )
     with app.app_context():
         yield app

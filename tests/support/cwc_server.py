@@ -38,6 +38,7 @@ class Received:
     status: int
     delivery_id: str = ""
     office: str = ""
+    at: float = 0.0  # time.monotonic() when the answer was decided
 
 
 @dataclass
@@ -61,6 +62,11 @@ class CwcServer:
         self.replies: list[Reply] = []
         self.accepted: dict[str, list[str]] = {"house": [], "senate": []}
         self._lock = threading.Lock()
+        # A test may hold a request (hold(path, body) returns True) until `release` is set:
+        # `holding` tells it the request arrived. The held request is then answered as usual.
+        self.hold = None
+        self.holding = threading.Event()
+        self.release = threading.Event()
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -105,6 +111,9 @@ class CwcServer:
     def _answer(self, handler: BaseHTTPRequestHandler, method: str, body: bytes) -> None:
         parts = urllib.parse.urlsplit(handler.path)
         apikey = urllib.parse.parse_qs(parts.query).get("apikey", [""])[0]
+        if method == "POST" and self.hold is not None and self.hold(parts.path, body):
+            self.holding.set()
+            self.release.wait(timeout=60)
         with self._lock:
             scripted = self.replies.pop(0) if self.replies else None
         if scripted is not None:
@@ -118,7 +127,9 @@ class CwcServer:
             status, payload, delivery_id, office = self._route(method, parts.path, apikey, body)
         with self._lock:
             self.received.append(
-                Received(method, parts.path, apikey, body, status, delivery_id, office)
+                Received(
+                    method, parts.path, apikey, body, status, delivery_id, office, time.monotonic()
+                )
             )
         handler.send_response(status)
         handler.send_header("Content-Length", str(len(payload)))
