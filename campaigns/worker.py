@@ -33,6 +33,18 @@ class AppWorker(Worker):
             finally:
                 db.session.remove()
 
+    def unsubscribe(self) -> None:
+        """Stop listening for commands without the 60-second stall RQ's own order risks:
+        UNSUBSCRIBE's reply wakes the listening thread, which, if its stop flag is not set
+        yet, waits a full minute for the next message. Set the flag first."""
+        thread = self.pubsub_thread
+        if thread:
+            try:
+                thread.stop(timeout=0)  # redis-py 8: clear the flag, do not wait
+            except TypeError:
+                thread.stop()  # earlier redis-py: stop() only clears the flag
+        super().unsubscribe()
+
 
 def build_worker(app: Flask, queue_names: list[str] | None = None) -> AppWorker:
     """A worker bound to `app`, listening to the named queues (all of them by default)."""

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from campaigns.core.slugs import prepare_action
 from campaigns.extensions import db
+from campaigns.letters import calls
 from campaigns.models import (
     Action,
     ActionKind,
@@ -268,6 +269,9 @@ class DeliveryReport:
     per_target: list[TargetDelivery]
     failures: list[Message]
     held_for_review: list[Message] = field(default_factory=list)
+    # Letters by channel (email, cwc_house, …) and status; calls reported per target.
+    per_channel: dict[str, Counter] = field(default_factory=dict)
+    calls: list[tuple[Target, int]] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -317,6 +321,20 @@ def delivery_report(action: Action, failure_limit: int = 100) -> DeliveryReport:
         )
     )
     ordered = sorted(per_target.values(), key=lambda d: (-d.total, d.target.name))
+    per_channel: dict[str, Counter] = {}
+    for channel, status, n in db.session.execute(
+        select(Message.channel, Message.status, func.count())
+        .where(Message.action_id == action.id)
+        .group_by(Message.channel, Message.status)
+    ):
+        per_channel.setdefault(channel, Counter())[status.value] += n
+    reported = calls.counts(action.id)
+    called = db.session.scalars(select(Target).where(Target.id.in_(reported))).all()
     return DeliveryReport(
-        totals=totals, per_target=ordered, failures=failures, held_for_review=held
+        totals=totals,
+        per_target=ordered,
+        failures=failures,
+        held_for_review=held,
+        per_channel=dict(sorted(per_channel.items())),
+        calls=sorted(((t, reported[t.id]) for t in called), key=lambda c: (-c[1], c[0].name)),
     )

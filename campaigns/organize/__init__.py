@@ -9,6 +9,7 @@ from campaigns.organize import (  # noqa: E402,F401
     boundary_routes,
     import_routes,
     integrity_routes,
+    letter_routes,
     member_routes,
     partner_routes,
     retention_routes,

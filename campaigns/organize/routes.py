@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, logout_user
 from sqlalchemy import select
-from wtforms.fields.choices import SelectChoice
 
 from campaigns.accounts import logins
 from campaigns.accounts import staff as accounts
@@ -13,10 +12,7 @@ from campaigns.actions import authoring as campaign_service
 from campaigns.directories import admin as directory_admin
 from campaigns.directories.importing import ImportErrors
 from campaigns.extensions import db
-from campaigns.letters import admin as letter_admin
-from campaigns.letters import recovery as letter_recovery
-from campaigns.letters.compose import reject_reviewed, release_reviewed, settings_of, template_for
-from campaigns.models import Action, ActionKind, Campaign, MessageStatus, OutboxEmail
+from campaigns.models import Action, ActionKind, Campaign, OutboxEmail
 from campaigns.organize import bp, sessions
 from campaigns.organize.access import requires
 from campaigns.organize.action_routes import edit_other_action
@@ -24,10 +20,10 @@ from campaigns.organize.forms import (
     CampaignForm,
     DirectoryForm,
     DirectoryUploadForm,
-    LetterForm,
     LoginForm,
     PetitionForm,
 )
+from campaigns.organize.letter_routes import edit_letter
 from campaigns.organize.pages import (
     campaign_url,
     can,
@@ -162,7 +158,7 @@ def edit_action(action_id: int):
     if action.kind == ActionKind.petition:
         return _edit_petition(action)
     if action.kind == ActionKind.letter:
-        return _edit_letter(action)
+        return edit_letter(action)
 
     return edit_other_action(action)
 
@@ -174,137 +170,6 @@ def _edit_petition(petition):
             getattr(form, f"title_{t.locale}").data = t.title
             getattr(form, f"body_{t.locale}").data = t.body
     return _save_petition(petition.campaign, form, petition=petition)
-
-
-@bp.route("/<org>/campaigns/<int:campaign_id>/letters/new", methods=["GET", "POST"])
-@requires("edit_campaigns")
-def new_letter(campaign_id: int):
-    item = campaign_service.campaign_of(g.organization, campaign_id)
-    return _save_letter(item, LetterForm(), letter=None)
-
-
-def _edit_letter(letter):
-
-    form = LetterForm(obj=letter)
-    if request.method == "GET":
-        settings = settings_of(letter)
-        form.editable.data = settings.editable
-        form.directory_id.data = settings.directory_id or 0
-        form.write_to_all_districts.data = settings.write_to_all_districts
-        form.hourly_cap_per_target.data = settings.hourly_cap_per_target
-        form.over_cap.data = settings.over_cap
-        form.daily_limit_per_target.data = settings.daily_limit_per_target
-        form.screen_words.data = settings.screen_words
-        form.targets.data = letter_admin.format_targets(letter)
-        if settings.fallback_target:
-            form.fallback_name.data = settings.fallback_target.name
-            form.fallback_email.data = settings.fallback_target.email
-        for t in letter.translations:
-            getattr(form, f"title_{t.locale}").data = t.title
-            getattr(form, f"intro_{t.locale}").data = t.body
-            template = template_for(letter, t.locale)
-            if template is not None and template.locale == t.locale:
-                getattr(form, f"subject_{t.locale}").data = template.subject
-                getattr(form, f"body_{t.locale}").data = template.body
-    return _save_letter(letter.campaign, form, letter=letter)
-
-
-def _save_letter(campaign, form: LetterForm, letter):
-
-    form.directory_id.choices = [SelectChoice(0, "(no directory)")] + [
-        SelectChoice(d.id, d.name) for d in letter_admin.directories_of(g.organization.id)
-    ]
-    exclude = letter.id if letter else None
-    if form.validate_on_submit() and slug_free(form.slug, Action, exclude):
-        try:
-            targets = letter_admin.parse_targets(form.targets.data or "")
-            if form.targets_file.data:
-                try:
-                    targets += letter_admin.parse_targets_csv(form.targets_file.data.stream)
-                except letter_admin.TargetListError as exc:
-                    form.targets_file.errors.extend(exc.errors)
-                    raise
-        except letter_admin.TargetListError as exc:
-            if not form.targets_file.errors:
-                form.targets.errors.extend(exc.errors)
-        else:
-            fallback = None
-            if form.fallback_email.data:
-                fallback = letter_admin.FixedTarget(
-                    form.fallback_name.data.strip(), "", form.fallback_email.data.strip()
-                )
-            contents = [
-                letter_admin.LetterContent(
-                    locale,
-                    getattr(form, f"title_{locale}").data or "",
-                    getattr(form, f"intro_{locale}").data or "",
-                    getattr(form, f"subject_{locale}").data or "",
-                    getattr(form, f"body_{locale}").data or "",
-                )
-                for locale in content_locales(form)
-            ]
-            letter_admin.save_letter(
-                campaign,
-                contents,
-                targets,
-                fallback=fallback,
-                editable=form.editable.data,
-                directory_id=form.directory_id.data or None,
-                write_to_all_districts=form.write_to_all_districts.data,
-                hourly_cap_per_target=form.hourly_cap_per_target.data,
-                over_cap=form.over_cap.data,
-                daily_limit_per_target=form.daily_limit_per_target.data or 1,
-                screen_words=form.screen_words.data or "",
-                requires_confirmation=form.requires_confirmation.data,
-                goal=form.goal.data,
-                slug=form.slug.data or "",
-                letter=letter,
-            )
-            flash("Letter saved.", "success")
-            return redirect(campaign_url(campaign))
-    return form_page("organize/letter_form.html", form=form, campaign=campaign, letter=letter)
-
-
-@bp.get("/<org>/actions/<int:action_id>/delivery")
-@requires("view")
-def delivery(action_id: int):
-    action = campaign_service.action_of(g.organization, action_id, ActionKind.letter)
-    return render_template(
-        "organize/delivery.html",
-        action=action,
-        report=letter_admin.delivery_report(action),
-        statuses=[s.value for s in MessageStatus],
-        can_edit=can("edit_campaigns"),
-        # Viewers see counts, never people: held letters carry their writers' names.
-        can_see_people=can("read_supporters"),
-    )
-
-
-@bp.post("/<org>/actions/<int:action_id>/delivery/review")
-@requires("edit_campaigns")
-def review_held(action_id: int):
-
-    action = campaign_service.action_of(g.organization, action_id)
-    ids = [int(i) for i in request.form.getlist("message_id") if i.isdigit()] or None
-    if request.form.get("decision") == "release":
-        n = release_reviewed(action.id, ids)
-        flash(f"{n} held letter{'s' if n != 1 else ''} released.", "success")
-    elif request.form.get("decision") == "reject":
-        n = reject_reviewed(action.id, ids)
-        flash(f"{n} held letter{'s' if n != 1 else ''} rejected.", "success")
-    else:
-        abort(400)
-    return redirect(url_for("organize.delivery", org=g.organization.slug, action_id=action.id))
-
-
-@bp.post("/<org>/actions/<int:action_id>/delivery/retry")
-@requires("edit_campaigns")
-def retry_failed(action_id: int):
-    action = campaign_service.action_of(g.organization, action_id)
-    target_id = request.form.get("target_id", type=int)
-    n = letter_recovery.retry_failed(action.id, target_id)
-    flash(f"{n} failed letter{'s' if n != 1 else ''} queued again.", "success")
-    return redirect(url_for("organize.delivery", org=g.organization.slug, action_id=action.id))
 
 
 @bp.route("/<org>/directories", methods=["GET", "POST"])
