@@ -5,7 +5,8 @@ CWC for a member of Congress, email for an address, none otherwise). Whether it 
 depends on this deployment: a CWC chamber needs its URL and key, and the office must be on
 the chamber's list of offices taking CWC messages. An unusable channel becomes `none`, with
 the reason, before anything is written, so no letter is ever "sent" to nobody: a supporter
-is shown the target's phone and web form instead, and the organizer the reason.
+is shown the target's phone and web form instead, and the organizer the reason. (A member
+of Congress the organizer gave an email address is written to there while CWC cannot be.)
 """
 
 from __future__ import annotations
@@ -44,7 +45,8 @@ class Route:
 
     @property
     def chamber(self) -> str | None:
-        return CWC_CHANNELS.get(self.declared)
+        """The chamber the letter goes to through CWC, or None when it goes otherwise."""
+        return CWC_CHANNELS.get(self.channel)
 
 
 def route(target: Target) -> Route:
@@ -55,15 +57,25 @@ def route(target: Target) -> Route:
         return Route(target, Channel.none, declared, NO_ADDRESS)
     if declared == Channel.none:
         return Route(target, declared, declared, NO_ADDRESS)
-    chamber = CWC_CHANNELS[declared]
+    reason = _cwc_problem(target, CWC_CHANNELS[declared])
+    if reason is None:
+        return Route(target, declared, declared)
+    if target.email and not target.channel:
+        # An address the organizer gave for this office (a staffer's, say) serves while CWC
+        # cannot; a channel the organizer chose explicitly is kept to.
+        return Route(target, Channel.email, declared)
+    return Route(target, Channel.none, declared, reason)
+
+
+def _cwc_problem(target: Target, chamber: str) -> str | None:
     office = target.office_code or ""
     if not OFFICE.match(office) or (office[0] == "H") != (chamber == HOUSE):
-        return Route(target, Channel.none, declared, BAD_OFFICE)
+        return BAD_OFFICE
     if not client.configured(chamber):
-        return Route(target, Channel.none, declared, NOT_CONFIGURED)
+        return NOT_CONFIGURED
     if not office_lists.is_listed(office):
-        return Route(target, Channel.none, declared, NOT_LISTED)
-    return Route(target, declared, declared)
+        return NOT_LISTED
+    return None
 
 
 def routes(targets: list[Target]) -> list[Route]:

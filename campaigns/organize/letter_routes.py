@@ -106,7 +106,7 @@ def _save_letter(campaign, form: LetterForm, letter):
                     topics=list(form.topics.data or []),
                     bills=[
                         " ".join(b.lower().split())
-                        for b in form.bills.data.splitlines()
+                        for b in (form.bills.data or "").splitlines()
                         if b.strip()
                     ],
                     stance=form.stance.data or "",

@@ -210,3 +210,58 @@ def _ids(body: bytes) -> tuple[str, str]:
 def _errors(messages: list[str]) -> bytes:
     items = "".join(f"<Error>{escape(m)}</Error>" for m in messages)
     return f"<Errors>{items}</Errors>".encode()
+
+
+def main() -> None:
+    """Run the server on its own, to try letters to Congress by hand:
+
+        python -m tests.support.cwc_server --port 8025 [--offices HVT00,SVT01]
+
+    then start the app with CWC_HOUSE_URL and CWC_SENATE_URL set to http://127.0.0.1:8025 and
+    the keys it prints. Without --offices every office of the Congress the package ships
+    (campaigns/data/us) takes CWC. Every accepted document is printed as it arrives."""
+    import argparse
+    import csv
+
+    from campaigns.congress.offices import house_office, senate_office
+
+    parser = argparse.ArgumentParser(description="A local CWC server for trying things out.")
+    parser.add_argument("--port", type=int, default=8025)
+    parser.add_argument("--offices", default="", help="office codes taking CWC (default: all)")
+    args = parser.parse_args()
+    wanted = [o.strip().upper() for o in args.offices.split(",") if o.strip()]
+    if not wanted:
+        data = pathlib.Path(__file__).parents[2] / "campaigns" / "data" / "us"
+        with open(data / "legislators-current.csv", encoding="utf-8") as fh:
+            for row in csv.DictReader(fh):
+                if row["type"] == "rep" and row["district"].isdigit():
+                    wanted.append(house_office(f"{row['state']}-{int(row['district'])}"))
+                elif row["type"] == "sen":
+                    wanted.append(senate_office(row["state"], row["senate_class"]))
+    server = CwcServer(
+        house_offices=[o for o in wanted if o and o[0] == "H"],
+        senate_offices=[o for o in wanted if o and o[0] == "S"],
+    )
+    handler = server._server.RequestHandlerClass
+    server._server.server_close()
+    server._server = _QuietServer(("127.0.0.1", args.port), handler)
+    server._thread = threading.Thread(target=server._server.serve_forever, daemon=True)
+    print(
+        f"CWC server on {server.url}: CWC_HOUSE_API_KEY={server.house_key} "
+        f"CWC_SENATE_API_KEY={server.senate_key}",
+        flush=True,
+    )
+    server.start()
+    seen = 0
+    try:
+        while True:
+            time.sleep(0.5)
+            for received in server.deliveries()[seen:]:
+                print(f"{received.status} {received.office} {received.delivery_id}", flush=True)
+                seen += 1
+    except KeyboardInterrupt:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()
