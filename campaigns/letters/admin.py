@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
 
+from campaigns.congress.offices import OFFICE
 from campaigns.core.slugs import prepare_action
 from campaigns.extensions import db
 from campaigns.letters import calls
@@ -40,6 +41,8 @@ class FixedTarget:
     name: str
     title: str
     email: str
+    # A member of Congress written to through CWC: their office code (HCA12), no email.
+    office_code: str = ""
 
 
 @dataclass
@@ -63,7 +66,8 @@ class TargetListError(ValueError):
 
 
 def parse_targets(text: str) -> list[FixedTarget]:
-    """One target a line, "Name, Title, email"; the title may be left out ("Name, email")."""
+    """One target a line, "Name, Title, email"; the title may be left out ("Name, email").
+    In place of the email, a member of Congress's CWC office code ("HCA12", "SCA03")."""
     targets, errors = [], []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
@@ -75,6 +79,9 @@ def parse_targets(text: str) -> list[FixedTarget]:
             errors.append(f"line {number}: write it as Name, Title, email")
             continue
         name, title, email = parts
+        if OFFICE.match(email.upper()):
+            targets.append(FixedTarget(name[:200], title[:200], "", email.upper()))
+            continue
         try:
             email = validate_email(email, check_deliverability=False).normalized
         except EmailNotValidError as exc:
@@ -87,7 +94,8 @@ def parse_targets(text: str) -> list[FixedTarget]:
 
 
 def parse_targets_csv(stream) -> list[FixedTarget]:
-    """A CSV with the columns name, title, email (a header row; any order; title optional).
+    """A CSV with the columns name, title, email (a header row; any order; title optional),
+    and optionally office_code: a member of Congress's CWC office, in place of the email.
 
     Errors name the line and the column; with any error no target is returned.
     """
@@ -100,7 +108,9 @@ def parse_targets_csv(stream) -> list[FixedTarget]:
         raise TargetListError(["line 1: the file is not UTF-8 text (save as CSV UTF-8)"]) from exc
     rows = csv.reader(io.StringIO(text))
     header = [h.strip().lower() for h in next(rows, [])]
-    missing = [c for c in ("name", "email") if c not in header]
+    missing = [c for c in ("name",) if c not in header]
+    if "email" not in header and "office_code" not in header:
+        missing.append("email")
     if missing:
         raise TargetListError([f"line 1: the header needs the column(s) {', '.join(missing)}"])
     targets, errors = [], []
@@ -109,8 +119,15 @@ def parse_targets_csv(stream) -> list[FixedTarget]:
             continue
         values = dict(zip(header, (cell.strip() for cell in row), strict=False))
         name, email = values.get("name", ""), values.get("email", "")
+        office = values.get("office_code", "").upper()
         if not name:
             errors.append(f"line {number}, column name: empty")
+            continue
+        if office and not email:
+            if not OFFICE.match(office):
+                errors.append(f"line {number}, column office_code: {office} is not like HCA12")
+                continue
+            targets.append(FixedTarget(name[:200], values.get("title", "")[:200], "", office))
             continue
         try:
             email = validate_email(email, check_deliverability=False).normalized
@@ -125,13 +142,14 @@ def parse_targets_csv(stream) -> list[FixedTarget]:
 
 def format_targets(action: Action) -> str:
     rows = db.session.execute(
-        select(Target.name, Target.title, Target.email)
+        select(Target.name, Target.title, Target.email, Target.office_code)
         .join(ActionTarget, ActionTarget.target_id == Target.id)
         .where(ActionTarget.action_id == action.id)
         .order_by(ActionTarget.id)
     )
     return "\n".join(
-        ", ".join(v for v in (name, title, email or "") if v) for name, title, email in rows
+        ", ".join(v for v in (name, title, email or office or "") if v)
+        for name, title, email, office in rows
     )
 
 
@@ -218,16 +236,24 @@ def save_letter(
 
 
 def _target(campaign: Campaign, wanted: FixedTarget) -> Target:
-    """Reuse the organization's target with that email, so its delivery history stays whole."""
+    """Reuse the organization's target with that email (or CWC office), so its delivery
+    history stays whole."""
+    same = (
+        Target.email == wanted.email if wanted.email else Target.office_code == wanted.office_code
+    )
     target = db.session.scalars(
         select(Target).where(
             Target.organization_id == campaign.organization_id,
             Target.directory_id.is_(None),
-            Target.email == wanted.email,
+            same,
         )
     ).first()
     if target is None:
-        target = Target(organization_id=campaign.organization_id, email=wanted.email)
+        target = Target(
+            organization_id=campaign.organization_id,
+            email=wanted.email or None,
+            office_code=wanted.office_code or None,
+        )
         db.session.add(target)
     target.name, target.title = wanted.name, wanted.title
     db.session.flush()

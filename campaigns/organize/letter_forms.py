@@ -46,11 +46,18 @@ class LetterForm(FlaskForm):
     targets = TextAreaField(
         "Targets",
         validators=[Optional(), Length(max=20000)],
-        description="One a line: Name, Title, email (Pat Boss, CEO of Acme, ceo@acme.example).",
+        description=(
+            "One a line: Name, Title, email (Pat Boss, CEO of Acme, ceo@acme.example). For a "
+            "member of Congress, their CWC office code instead of the email (Lateefah Simon, "
+            "Representative, HCA12)."
+        ),
     )
     targets_file = FileField(
         "Or upload targets as CSV",
-        description="Columns name, title, email, with a header row; added to the list above.",
+        description=(
+            "Columns name, title, email (or office_code for a member of Congress), with a "
+            "header row; added to the list above."
+        ),
     )
     directory_id = SelectField(
         "Also find targets by the supporter's ZIP code in",

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from campaigns.congress import office_lists, pacing
 from campaigns.extensions import db
 from campaigns.letters.compose import send_letter
-from campaigns.models import Action, Call, LetterSettings, Role, Target
+from campaigns.models import Action, Call, Channel, LetterSettings, Role, Target
 from campaigns.submissions.signing import Signer
 from tests.congress.test_delivery import VERMONT
 from tests.factories import make_campaign, make_congress_letter, make_organization, make_user
@@ -130,3 +130,52 @@ def test_the_delivery_page_counts_by_channel_shows_calls_and_a_pause(
     assert 'data-status="delivered">1<' in senate_row
     assert f'data-called="{welch_id}"><th scope="row">Peter Welch</th><td>2</td>' in page
     assert "paused: the senate refused the API key (401)" in page
+
+
+def test_fixed_targets_in_congress_by_office_code(cwc_app, client, csrf, login):
+    """A committee chair written to by every supporter: a fixed target by CWC office code,
+    typed or uploaded, shown again as typed."""
+    import io
+
+    with cwc_app.app_context():
+        org = make_organization(slug="local-42", name="Local 42")
+        make_user(org, Role.organizer, email="org@example.org")
+        campaign_id = make_campaign(org).id
+    login("org@example.org")
+    url = f"/organize/local-42/campaigns/{campaign_id}/letters/new"
+    form = {
+        "title_en": "Tell the chair",
+        "subject_en": "Hold the hearing",
+        "body_en": "Dear {target_name}, hold it.",
+        "directory_id": "0",
+        "daily_limit_per_target": "1",
+        "over_cap": "wait",
+        "targets": "Lateefah Simon, Representative, hca12",
+    }
+    upload = "name,title,office_code\nAlex Padilla,Senator,SCA03\nNobody,,XX1\n"
+    bad = client.post(
+        url,
+        data=form
+        | {"targets_file": (io.BytesIO(upload.encode()), "t.csv"), "csrf_token": csrf(url)},
+    )
+    assert "line 3, column office_code: XX1 is not like HCA12" in bad.get_data(as_text=True)
+    upload = "name,title,office_code\nAlex Padilla,Senator,SCA03\n"
+    resp = client.post(
+        url,
+        data=form
+        | {"targets_file": (io.BytesIO(upload.encode()), "t.csv"), "csrf_token": csrf(url)},
+    )
+    assert resp.status_code == 302
+    with cwc_app.app_context():
+        action = db.session.scalars(select(Action)).one()
+        found = {
+            t.name: (t.office_code, t.email, t.declared_channel)
+            for t in db.session.scalars(select(Target))
+        }
+        assert found == {
+            "Lateefah Simon": ("HCA12", None, Channel.cwc_house),
+            "Alex Padilla": ("SCA03", None, Channel.cwc_senate),
+        }
+        action_id = action.id
+    page = client.get(f"/organize/local-42/actions/{action_id}/edit").get_data(as_text=True)
+    assert "Lateefah Simon, Representative, HCA12\nAlex Padilla, Senator, SCA03" in page
