@@ -87,6 +87,9 @@ def from_environment_without_key(instance_path: str) -> dict:
         # Confirmation emails sent per address and hour for submissions held by a rate limit
         # (docs/security.md, "Held, not dropped"); past it they wait for an organizer.
         "HELD_CONFIRMATIONS_PER_HOUR": _int("HELD_CONFIRMATIONS_PER_HOUR", 20),
+        # Owners get one email an hour when at least this many submissions were held in the
+        # last hour (0: never).
+        "HELD_DIGEST_THRESHOLD": _int("HELD_DIGEST_THRESHOLD", 25),
         "CWC_HOUSE_URL": os.environ.get("CWC_HOUSE_URL", "").rstrip("/"),
         "CWC_HOUSE_API_KEY": os.environ.get("CWC_HOUSE_API_KEY", ""),
         "CWC_SENATE_URL": os.environ.get("CWC_SENATE_URL", "").rstrip("/"),

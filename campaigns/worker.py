@@ -69,6 +69,8 @@ PERIODIC_TASKS: list[tuple[str, str, int]] = [
     # Bulk signing from one address or domain, for organizers to review.
     ("campaigns.integrity.tasks.flag_trends", "default", 300),
     ("campaigns.integrity.tasks.forget_addresses", "default", 24 * 60 * 60),
+    # Owners hear when many submissions are held in an hour (a table, a hall, an attack).
+    ("campaigns.integrity.tasks.notify_held", "mail", 10 * 60),
     ("campaigns.webhooks.tasks.retry_webhooks", "default", 60),
     # Confirming queues the sharing itself; this catches what a Redis outage dropped.
     ("campaigns.partners.tasks.sweep_opt_ins", "default", 300),

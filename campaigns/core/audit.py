@@ -44,6 +44,8 @@ KINDS = {
     "suppression_removed": "Removed an address from the suppression list",
     "signatures_invalidated": "Invalidated signatures",
     "signatures_restored": "Restored signatures",
+    "held_released": "Released held submissions",
+    "held_marked_fraudulent": "Marked held submissions fraudulent",
     "trend_dismissed": "Dismissed a trend",
     "rate_limits_changed": "Changed the rate limits",
     "list_entry_added": "Added to a block or allow list",

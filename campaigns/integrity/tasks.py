@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from campaigns.integrity import review
+from campaigns.integrity import held, review
 
 
 def flag_trends() -> int:
@@ -13,3 +13,8 @@ def flag_trends() -> int:
 def forget_addresses() -> int:
     """Clear the address hashes of signatures older than IP_HASH_RETENTION_DAYS."""
     return review.forget_addresses()
+
+
+def notify_held() -> int:
+    """Email owners whose organization had many submissions held in the last hour."""
+    return held.notify_owners()

@@ -7,7 +7,9 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from campaigns.actions import authoring as campaign_service
+from campaigns.core.redirects import safe_next
 from campaigns.integrity import checks as integrity
+from campaigns.integrity import held as held_submissions
 from campaigns.integrity import review as integrity_review
 from campaigns.models import ListKind, ListName
 from campaigns.organize import bp
@@ -135,3 +137,24 @@ def remove_list_entry(entry_id: int):
     integrity_review.remove_entry(g.organization, current_user, entry_id)
     flash("Removed from the list.", "success")
     return redirect(url_for("organize.integrity_settings", org=g.organization.slug))
+
+
+@bp.post("/<org>/actions/<int:action_id>/held")
+@requires("edit_campaigns")
+@fresh_required()
+def decide_held(action_id: int):
+    """The dashboard's one-click review of an action's held submissions, all at once."""
+    action = campaign_service.action_of(g.organization, action_id)
+    decision = request.form.get("decision")
+    if decision == "release":
+        n = held_submissions.release(g.organization, action, current_user)
+        flash(f"{n} held submission{'s' if n != 1 else ''} released and counted.", "success")
+    elif decision == "fraudulent":
+        n = held_submissions.mark_fraudulent(g.organization, action, current_user)
+        flash(f"{n} held submission{'s' if n != 1 else ''} marked fraudulent.", "success")
+    else:
+        abort(400)
+    back = safe_next(request.form.get("next"))
+    return redirect(
+        back or url_for("organize.action_dashboard", org=g.organization.slug, action_id=action.id)
+    )

@@ -8,6 +8,7 @@ from flask_login import current_user
 from campaigns.actions import authoring as campaign_service
 from campaigns.core.redirects import safe_next
 from campaigns.extensions import db
+from campaigns.integrity import held as held_submissions
 from campaigns.organize import bp
 from campaigns.organize.access import allowed, fresh_required, requires
 from campaigns.organize.tracking_forms import DeliveryForm, MilestoneForm, TimezoneForm
@@ -46,6 +47,7 @@ def campaign_dashboard(campaign_id: int):
         campaign=item,
         action=None,
         dashboard=_campaign_dashboard(item),
+        held=_held(item.actions),
         live_url=url_for(
             "organize.campaign_dashboard_json", org=g.organization.slug, campaign_id=item.id
         ),
@@ -69,6 +71,7 @@ def action_dashboard(action_id: int):
         campaign=action.campaign,
         action=action,
         dashboard=_action_dashboard(action),
+        held=_held([action]),
         milestones=milestones.of_action(action),
         milestone_form=MilestoneForm(),
         deliveries=delivery_service.deliveries_of(action),
@@ -201,6 +204,12 @@ def set_timezone():
         flash("Time zone not changed: pick one from the list.", "error")
     target = safe_next(request.form.get("next"))
     return redirect(target or url_for("organize.campaigns", org=g.organization.slug))
+
+
+def _held(actions) -> list[tuple]:
+    """(action, how many held) for the actions with held submissions."""
+    found = held_submissions.held_counts([a.id for a in actions])
+    return [(a, found[a.id]) for a in actions if a.id in found]
 
 
 def _common() -> dict:
