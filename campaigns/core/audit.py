@@ -46,6 +46,8 @@ KINDS = {
     "signatures_restored": "Restored signatures",
     "held_released": "Released held submissions",
     "held_marked_fraudulent": "Marked held submissions fraudulent",
+    "signup_table_opened": "Opened a sign-up table",
+    "signup_table_revoked": "Revoked a sign-up table",
     "trend_dismissed": "Dismissed a trend",
     "rate_limits_changed": "Changed the rate limits",
     "list_entry_added": "Added to a block or allow list",

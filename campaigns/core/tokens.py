@@ -15,6 +15,7 @@ RSVP_CALENDAR = "rsvp-calendar"
 RSVP_THANKS = "rsvp-thanks"
 EMBED_FORM = "embed-form"
 ACTION_FORM = "action-form"
+SIGNUP_TABLE = "signup-table"
 
 
 class InvalidToken(Exception):

@@ -201,6 +201,7 @@ def check(
     now: datetime,
     count_hourly: bool = False,
     pipe: Pipeline | None = None,
+    at_table: bool = False,
 ) -> Verdict:
     """Decide whether a signature is fraudulent, before it is written.
 
@@ -210,7 +211,8 @@ def check(
     `count_hourly` also counts the address per clock hour (letters' surge guard).
     `pipe`, a pipeline with the caller's own commands in it, is sent with the limits' in the
     same round trip (and sent even when no limit applies); their replies come back in
-    `Verdict.queued`.
+    `Verdict.queued`. `at_table`: signed on an open sign-up table (integrity.tables), exempt
+    from the address and domain limits; blocks still apply.
     """
     ahead = len(pipe.command_stack) if pipe is not None else 0
 
@@ -252,6 +254,8 @@ def check(
         return verdict(True, BLOCKED, hashed, counted_domain, False)
 
     limits = found.limits
+    if at_table:
+        return verdict(False, None, hashed, counted_domain, True)
     if hashed and not ip_allowed:
         # Named apart, so two windows of the same length never share (and double) a count.
         for name, limit, seconds in (

@@ -28,6 +28,7 @@ from campaigns.models.outbox import OutboxEmail
 from campaigns.models.partner import CampaignPartner, OptIn, OptInState, SharingMode
 from campaigns.models.provider_event import ProviderEvent
 from campaigns.models.retention import RetentionPolicy
+from campaigns.models.signup_table import SignupTable
 from campaigns.models.story import Story, StoryConsent, StoryStatus
 from campaigns.models.submission import Submission
 from campaigns.models.supporter import Supporter
@@ -95,6 +96,7 @@ __all__ = [
     "RsvpStatus",
     "SharingMode",
     "Shift",
+    "SignupTable",
     "Story",
     "StoryConsent",
     "StoryStatus",

@@ -16,6 +16,7 @@ from campaigns.organize import (  # noqa: E402,F401
     routes,  # noqa: E402,F401  (routes attach themselves to bp)
     supporter_routes,
     suppression_routes,
+    table_routes,
     tracking_routes,
     webhook_routes,
 )

@@ -8,4 +8,5 @@ from campaigns.public import (  # noqa: E402,F401  (routes attach themselves to 
     event_routes,
     letter_routes,
     routes,
+    table_routes,
 )

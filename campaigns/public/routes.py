@@ -152,11 +152,16 @@ def expired(form: SignForm, render, slug: str):
     return render(action_service.public_action_or_404(slug), form, status=400)
 
 
-def take_action(ref, form: SignForm, render, thanks_endpoint: str, source: str | None = None):
-    """Validate `form` and record the action of any kind; the page and its embed share it.
+def take_action(
+    ref, form: SignForm, render, thanks_endpoint, source: str | None = None, at_table=False
+):
+    """Validate `form` and record the action of any kind; the page, its embed and a sign-up
+    table share it.
 
-    `render(action, form, status)` shows the form again; `source`, if given, overrides the
-    form's (an embed records its partner).
+    `render(action, form, status)` shows the form again; `thanks_endpoint` is where to go
+    after (an endpoint's name, or a function of the outcome and RSVP token giving the URL);
+    `source`, if given, overrides the form's (an embed records its partner, a table its own
+    code); `at_table` exempts the signer from the address limits (integrity.tables).
     """
     slug = ref.slug
     if not form.validate_on_submit():
@@ -185,6 +190,7 @@ def take_action(ref, form: SignForm, render, thanks_endpoint: str, source: str |
         # own X-Forwarded-For is never read here.
         ip=request.remote_addr,
         partners=partners.chosen(ref.campaign_id, ref.has_partners, source, form.partners.data),
+        at_table=at_table,
     )
     choices = _choices(ref, form)
     try:
@@ -218,6 +224,8 @@ def take_action(ref, form: SignForm, render, thanks_endpoint: str, source: str |
         return render(action_service.public_action_or_404(slug), form, status=422)
     # Said in the URL, not the session: nothing here is secret, and the thank-you page then
     # works where cookies do not (a form embedded in a partner's page).
+    if callable(thanks_endpoint):
+        return redirect(thanks_endpoint(_signed(taken.result), taken.rsvp_token), code=303)
     return redirect(
         url_for(
             thanks_endpoint,

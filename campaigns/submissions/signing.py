@@ -58,6 +58,8 @@ class Signer:
     ip: str | None = None
     # The partner organizations whose boxes were ticked (partners.offers.chosen).
     partners: tuple[int, ...] = ()
+    # Signed on an open sign-up table (integrity.tables): exempt from the address limits.
+    at_table: bool = False
 
 
 @dataclass
@@ -111,6 +113,7 @@ def sign(
         now,
         count_hourly=on_created is not None,
         pipe=pipe,
+        at_table=signer.at_table,
     )
     if verdict.fraudulent:
         # Nobody is subscribed to mail on the word of a request we do not believe.
