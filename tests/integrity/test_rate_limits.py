@@ -242,3 +242,22 @@ def test_an_organizers_word_on_a_held_signature_is_final(ctx, app):
     assert not confirmation.confirm(invalidated)
     assert restored.held_reason is None and not restored.fraudulent
     assert restored.confirmation_error is None
+
+
+def test_a_flood_without_confirmations_moves_no_public_count(ctx, app):
+    """1,000 submissions from one address within a minute, nobody confirming: one counts
+    (the first, as for any person), the rest are held; at most the cap of them are mailed;
+    the public count does not move."""
+    petition = make_petition(requires_confirmation=False)
+    queues.connection.delete(PENDING_KEY)
+    flood = [sign_at(petition, i * 0.05) for i in range(1000)]
+    assert sum(s.held_reason is not None for s in flood) == 999
+    send_confirmations()
+    counts.tally_all()
+    assert counts.for_action(petition).signed == 1
+    db.session.expire_all()
+    mailed = db.session.scalars(
+        select(Submission.id).where(Submission.confirmation_sent_at.is_not(None))
+    ).all()
+    # The first (not held) and HELD_CONFIRMATIONS_PER_HOUR of the held ones.
+    assert len(mailed) == 1 + app.config["HELD_CONFIRMATIONS_PER_HOUR"]
