@@ -21,6 +21,7 @@ Each letter goes through the same states as an email (letters.states). What diff
 from __future__ import annotations
 
 import logging
+import time
 from collections import defaultdict
 from datetime import timedelta
 
@@ -78,16 +79,20 @@ def deliver(message_ids: list[int], now=None) -> dict[str, int]:
     for message_id, channel in rows:
         by_chamber[CWC_CHANNELS.get(Channel(channel), "")].append(message_id)
     tally: dict[str, int] = defaultdict(int)
+    # Paced sends are slow by design (5 a second): a job stops before RQ's timeout would
+    # kill it mid-send, and queues what is left as a job of its own.
+    deadline = time.monotonic() + current_app.config["JOB_TIMEOUT"] / 2
     for chamber, ids in by_chamber.items():
         if not chamber:
             tally["failed"] += _fail_unroutable(ids)
             continue
-        for outcome, n in _deliver_chamber(chamber, sorted(ids), now or utcnow()).items():
+        outcomes = _deliver_chamber(chamber, sorted(ids), now or utcnow(), deadline)
+        for outcome, n in outcomes.items():
             tally[outcome] += n
     return dict(tally)
 
 
-def _deliver_chamber(chamber: str, ids: list[int], now) -> dict[str, int]:
+def _deliver_chamber(chamber: str, ids: list[int], now, deadline: float) -> dict[str, int]:
     paused = pacing.paused(chamber)
     if paused:
         return _defer(ids, pacing.pause_left(chamber), f"waiting: {paused}")
@@ -96,20 +101,25 @@ def _deliver_chamber(chamber: str, ids: list[int], now) -> dict[str, int]:
         return _defer(ids, ends - now, f"waiting for the {chamber}'s CWC maintenance to end")
     tally: dict[str, int] = defaultdict(int)
     for start in range(0, len(ids), CLAIM_SIZE):
+        later = ids[start + CLAIM_SIZE :]
         messages = states.claim(ids[start : start + CLAIM_SIZE])
-        if not messages:
-            continue
         context = _Context(messages)
         for index, message in enumerate(messages):
-            outcome = _send(chamber, message, context)
-            if outcome == "paused":
-                rest = messages[index:]
-                states.release(rest)
-                tally.update(_defer([m.id for m in rest], pacing.pause_left(chamber), ""))
-                tally.update(_defer(ids[start + CLAIM_SIZE :], pacing.pause_left(chamber), ""))
-                _forget_addresses(context.submission_ids)
-                return dict(tally)
-            tally[outcome] += 1
+            stop = "requeued" if time.monotonic() > deadline else None
+            if stop is None:
+                stop = _send(chamber, message, context)
+                if stop != "paused":
+                    tally[stop] += 1
+                    continue
+            rest = [m.id for m in messages[index:]] + later
+            states.release(messages[index:])
+            if stop == "paused":
+                tally["deferred"] += _defer(rest, pacing.pause_left(chamber), "").get("deferred", 0)
+            else:
+                states.queue_letters(rest)
+                tally["requeued"] += len(rest)
+            _forget_addresses(context.submission_ids)
+            return dict(tally)
         _forget_addresses(context.submission_ids)
     return dict(tally)
 

@@ -261,3 +261,24 @@ def test_without_keys_congress_is_shown_not_sent(app):
         assert routes == []  # nobody can be written to here
         with pytest.raises(Exception, match="no recipient"):
             write(action)
+
+
+def test_a_paced_job_stops_before_its_timeout_and_queues_the_rest(cwc_app, cwc):
+    """At 5 a second a big job would outlive RQ's timeout and be killed mid-send: it stops
+    at half of JOB_TIMEOUT, gives back what it claimed, and queues the rest as a new job."""
+    cwc_app.config.update(CWC_RATE_PER_SECOND=5, JOB_TIMEOUT=2)
+    with cwc_app.app_context():
+        office_lists.refresh_configured()
+        action = make_congress_letter()
+        for n in range(8):
+            write(action, n)
+        clean_queues()
+        ids = sorted(db.session.scalars(select(Message.id)))
+        tally = congress_delivery.deliver(ids)
+        assert tally["requeued"] > 0
+        assert tally["delivered"] + tally["requeued"] == 16
+        rows = db.session.scalars(select(Message)).all()
+        waiting = [m for m in rows if m.status == MessageStatus.queued]
+        assert len(waiting) == tally["requeued"] and {m.attempts for m in waiting} == {0}
+        assert queues.queue("mail").count == 1  # the rest, in one job
+        assert len(posts(cwc)) == tally["delivered"]

@@ -27,6 +27,7 @@ from campaigns.models import (
     Milestone,
     OutboxEmail,
     Role,
+    SignupTable,
     Story,
     StoryConsent,
     Submission,
@@ -114,6 +115,15 @@ def theirs() -> dict:
         )
     )
     db.session.commit()
+    table = SignupTable(
+        organization_id=org.id,
+        action_id=petition.id,
+        name="Their hall",
+        source="table-their-hall",
+        expires_at=utcnow() + timedelta(hours=2),
+    )
+    db.session.add(table)
+    db.session.commit()
     partner = make_partner(campaign)
     membership = db.session.query(Membership).filter_by(organization_id=org.id).one()
     return {
@@ -138,6 +148,7 @@ def theirs() -> dict:
         "email_id": email.id,
         "membership_id": membership.id,
         "invitation_id": invitation.id,
+        "table_id": table.id,
     }
 
 
