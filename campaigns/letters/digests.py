@@ -82,6 +82,20 @@ def _send_digest(action_id: int, target_id: int) -> tuple[str, int]:
     )
     try:
         provider_id = mail.send(email)
+    except mail.UnknownOutcomeMailError as exc:
+        # It may have gone out: never sent again blindly. The letters wait, unknown, and the
+        # sweep fails them after UNKNOWN_OUTCOME_GRACE_MINUTES for the organizer to decide.
+        db.session.execute(
+            update(Message)
+            .where(Message.id.in_(claimed), Message.status == MessageStatus.sending)
+            .values(
+                status=MessageStatus.unknown,
+                last_error=f"{exc}; the digest may have gone out"[:1000],
+            )
+        )
+        db.session.commit()
+        log.warning("digest to target %s unanswered: %s", target_id, exc)
+        return "unknown", count
     except mail.MailError as exc:
         # Given back whole: the next run sends them, and the delivery page shows them bundled.
         db.session.execute(

@@ -12,7 +12,7 @@ from sqlalchemy import delete, select, update
 
 from campaigns.extensions import db
 from campaigns.letters import congress_delivery, delivery
-from campaigns.models import ConstituentAddress, Message, MessageStatus, utcnow
+from campaigns.models import Channel, ConstituentAddress, Message, MessageStatus, utcnow
 
 # A queued message past its due time by this much lost its job (a Redis restart).
 SWEEP_GRACE = timedelta(minutes=2)
@@ -44,21 +44,36 @@ def sweep() -> dict[str, int]:
 
     - `queued` past its due time by SWEEP_GRACE: its job was lost (Redis restarted without
       persistence, or an enqueue failed); it is queued again.
-    - `sending` for longer than a job may run: its worker died during that batch's API call.
-      Whether the provider accepted the call is unknown; the message is queued again, so it
-      is delivered at least once (see docs/queue.md).
+    - `sending` for longer than a job may run: its worker died during that batch's API call,
+      and whether the provider took it is unknown. An email is not sent again blindly: it
+      becomes `unknown`, for the provider's events to settle (or, without any, failed after
+      UNKNOWN_OUTCOME_GRACE_MINUTES, for the organizer to resend). A letter to Congress is
+      queued again: it carries the same DeliveryId, which the chamber delivers once.
     """
     now = utcnow()
     stale_after = timedelta(seconds=2 * current_app.config["JOB_TIMEOUT"])
+    stale = (Message.status == MessageStatus.sending) & (Message.claimed_at < now - stale_after)
+    unanswered = db.session.execute(
+        update(Message)
+        .where(stale, Message.channel == Channel.email)
+        .values(
+            status=MessageStatus.unknown,
+            updated_at=now,
+            last_error=(
+                "the worker stopped during the send; waiting for SendGrid to report "
+                "whether it went out"
+            ),
+        )
+    ).rowcount
     stranded = list(
         db.session.scalars(
             update(Message)
-            .where(Message.status == MessageStatus.sending, Message.claimed_at < now - stale_after)
+            .where(stale, Message.channel != Channel.email)
             .values(
                 status=MessageStatus.queued,
                 due_at=now,
                 updated_at=now,
-                last_error="the worker stopped during the send; sent again",
+                last_error="the worker stopped during the send; sent again with its DeliveryId",
             )
             .returning(Message.id)
         )
@@ -75,7 +90,7 @@ def sweep() -> dict[str, int]:
     if ids:
         delivery.queue_letters(ids)
     return {
-        "stranded": len(stranded),
+        "stranded": len(stranded) + unanswered,
         "overdue": len(overdue),
         "unanswered": _fail_unanswered(now),
         "addresses_forgotten": _forget_old_addresses(now),

@@ -61,8 +61,9 @@ class UnknownOutcomeMailError(TemporaryMailError):
     """The request reached the provider but no answer came back (it timed out, or the
     connection dropped mid-reply): the mail may or may not be on its way.
 
-    A subclass of TemporaryMailError, so mail to supporters is tried again as before; a
-    letter to a target is not (jobs/letters.py waits for the provider's events instead).
+    A subclass of TemporaryMailError, so mail to the supporter themself is tried again; a
+    letter or digest to a target is not (letters.delivery and letters.digests wait for the
+    provider's events, or the organizer, instead: docs/queue.md, "Unknown outcomes").
     """
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from campaigns.extensions import db, queues
 from campaigns.letters.compose import send_letter
 from campaigns.letters.delivery import queue_letters
+from campaigns.letters.provider_events import record_events
 from campaigns.letters.tasks import sweep_messages
 from campaigns.models import Message, MessageStatus, utcnow
 from campaigns.submissions.signing import Signer
@@ -42,11 +43,11 @@ def worker_process(app) -> subprocess.Popen:
 
 
 @pytest.mark.both_databases
-def test_worker_killed_mid_batch_loses_nothing_and_resends_only_the_call_in_flight(
+def test_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice(
     sendgrid_app, sendgrid, run_jobs
 ):
-    """SIGKILL during the third API call: sent stays sent, queued is sent once, and only the
-    message whose call was in flight may reach the provider twice."""
+    """SIGKILL during the third API call: sent stays sent, queued is sent once, and the
+    message whose call was in flight waits, unknown, for SendGrid's events: nothing twice."""
     app = sendgrid_app
     with app.app_context():
         action = make_letter(targets=[("Pat Boss", "CEO", "ceo@acme.example")])
@@ -86,7 +87,7 @@ def test_worker_killed_mid_batch_loses_nothing_and_resends_only_the_call_in_flig
         for message in db.session.scalars(select(Message)):
             message.due_at = utcnow() - timedelta(minutes=5)
             if message.claimed_at:
-                message.claimed_at -= timedelta(hours=1)
+                message.claimed_at -= timedelta(minutes=10)  # stale, within the grace
         db.session.commit()
         assert sweep_messages() == {
             "stranded": 1,
@@ -97,12 +98,29 @@ def test_worker_killed_mid_batch_loses_nothing_and_resends_only_the_call_in_flig
     run_jobs()
 
     with app.app_context():
-        messages = list(db.session.scalars(select(Message)))
-        assert {m.status for m in messages} == {MessageStatus.sent}
+        state = {m.id: m.status for m in db.session.scalars(select(Message))}
+        # The one whose call was in flight is not sent again blindly: it waits, unknown...
+        assert [state[i] for i in in_flight] == [MessageStatus.unknown]
+        assert Counter(state.values()) == {"sent": 4, "unknown": 1}
     handed_over = Counter(sent_message_ids(sendgrid))
     assert set(handed_over) == set(ids)  # none lost
-    twice = {i for i, n in handed_over.items() if n > 1}
-    assert twice <= set(in_flight)  # only the uncertain one could go twice
+    assert set(handed_over.values()) == {1}  # and none went twice
+    # ...until SendGrid's event says it was taken.
+    with app.app_context():
+        [event_id] = in_flight
+        record_events(
+            [
+                {
+                    "event": "processed",
+                    "sg_event_id": "in-flight",
+                    "message_id": str(event_id),
+                    "email": "ceo@acme.example",
+                    "timestamp": int(utcnow().timestamp()),
+                    "sg_message_id": "x.filter-1",
+                }
+            ]
+        )
+        assert db.session.get(Message, event_id).status == MessageStatus.sent
 
 
 def redis_on(sock: str) -> subprocess.Popen:

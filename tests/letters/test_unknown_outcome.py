@@ -102,3 +102,37 @@ def test_without_events_it_fails_after_the_grace_and_the_organizer_resends(hangi
         assert retry_failed(failed.action_id) == 1
         assert deliver_messages([message_id]) == {"sent": 1}
     assert sent_message_ids(sendgrid) == [message_id, message_id]
+
+
+def test_an_unanswered_digest_is_not_sent_again(hanging, sendgrid):
+    """A daily digest whose send timed out may have reached the target: its letters wait,
+    unknown, are not bundled again, and fail after the grace for the organizer to decide."""
+    from campaigns.letters.tasks import send_digests
+    from campaigns.models import LetterSettings
+
+    with hanging.app_context():
+        action = make_letter(targets=[CEO])
+        settings = db.session.get(LetterSettings, action.id)
+        settings.hourly_cap_per_target, settings.over_cap = 1, "digest"
+        db.session.commit()
+        for n in range(3):
+            send_letter(action, Signer("Ana", f"Ruiz{n}", f"w{n}@example.org"))
+        ids = list(db.session.scalars(select(Message.id)))
+        hanging.config["SENDGRID_TIMEOUT"] = 15
+        sendgrid.hold = None
+        assert deliver_messages(ids) == {"sent": 1, "postponed": 2}
+        hanging.config["SENDGRID_TIMEOUT"] = 1
+        sendgrid.hold = lambda body: "digest_target_id" in body.get("custom_args", {})
+        assert send_digests() == {"unknown": 2}
+        assert send_digests() == {}  # nothing bundled is left to send again
+        rows = db.session.scalars(select(Message).where(Message.status == MessageStatus.unknown))
+        unknown = rows.all()
+        assert len(unknown) == 2 and "may have gone out" in unknown[0].last_error
+        for message in unknown:
+            message.claimed_at = utcnow() - timedelta(minutes=31)
+        db.session.commit()
+        assert sweep_messages()["unanswered"] == 2
+    digests = [
+        r for r in sendgrid.mail_sends() if "digest_target_id" in r.body.get("custom_args", {})
+    ]
+    assert len(digests) == 1
