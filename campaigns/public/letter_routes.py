@@ -33,6 +33,8 @@ def letter_view(act, form) -> dict:
     }
     if view["asks_address"]:
         form.city.label.text = gettext("City")
+        for name in ("prefix", "address1", "city", "state"):
+            getattr(form, name).flags.required = True  # shown with its asterisk
     if settings.directory_id is not None and postcode:
         view["lookup"] = directory.lookup(settings.directory_id, postcode)
     try:
@@ -47,6 +49,14 @@ def letter_view(act, form) -> dict:
         reached = {r.target.id for r in view["recipients"]}
         view["unreachable"] = [r for r in channels.routes(everyone) if r.target.id not in reached]
     return view
+
+
+@bp.app_template_filter("target_title")
+def target_title(title: str) -> str:
+    """A target's title in the page's language, for the two the legislators import gives
+    (directories.importing); an organizer's own titles are shown as they wrote them."""
+    known = {"Senator": gettext("Senator"), "Representative": gettext("Representative")}
+    return known.get(title, title)
 
 
 def letter_address(form) -> postal.Address:
