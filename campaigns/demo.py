@@ -145,7 +145,7 @@ def tell_congress(campaign: Campaign) -> None:
                 "senadores. Las cartas llegan a sus oficinas por el sistema de correo del "
                 "Congreso.",
                 "Protejan el derecho a organizarse",
-                "Estimado/a {target_title} {target_name}:\n\nComo su constituyente, le pido "
+                "Estimado/a {target_name}:\n\nComo su constituyente, le pido "
                 "que proteja el derecho de los trabajadores a organizarse: que financie la "
                 "Junta Nacional de Relaciones Laborales y que los empleadores que violan la "
                 "ley paguen por ello.\n\n{supporter_name}",

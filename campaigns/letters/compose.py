@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from datetime import timedelta
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
 from campaigns.directories.lookup import District, lookup
@@ -216,7 +217,9 @@ def send_letter(
     """
     routes = routes_to(action, signer.postcode, districts)
     if not routes:
-        raise LetterError("this letter has no recipient it can be delivered to")
+        raise LetterError(
+            _l("Nobody this letter is addressed to can receive it from here. Please call them.")
+        )
     offices = [r.target.office_code for r in routes if r.chamber]
     postal_address = None
     if offices:
@@ -226,7 +229,7 @@ def send_letter(
     settings = settings_of(action)
     template = template_for(action, signer.locale)
     if template is None:
-        raise LetterError("this letter has no text yet")
+        raise LetterError(_l("This letter has no text yet."))
     if letter is None or not settings.editable:
         letter = Letter(template.subject, template.body)
     organization = action.campaign.organization

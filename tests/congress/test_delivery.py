@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from campaigns.congress import office_lists, pacing
 from campaigns.extensions import db, queues
 from campaigns.letters import congress_delivery
-from campaigns.letters.compose import DistrictChoiceNeeded, routes_to, send_letter
+from campaigns.letters.compose import DistrictChoiceNeeded, LetterError, routes_to, send_letter
 from campaigns.letters.postal import Address, AddressError
 from campaigns.models import Channel, ConstituentAddress, Message, MessageStatus, Submission
 from campaigns.submissions.signing import Signer
@@ -259,7 +259,7 @@ def test_without_keys_congress_is_shown_not_sent(app):
         action = make_congress_letter()
         routes = routes_to(action, "05401")
         assert routes == []  # nobody can be written to here
-        with pytest.raises(Exception, match="no recipient"):
+        with pytest.raises(LetterError, match="can receive it from here"):
             write(action)
 
 

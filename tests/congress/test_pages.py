@@ -35,6 +35,7 @@ def test_without_keys_the_page_says_why_and_offers_the_phone(app, client, csrf):
     assert "Ask them to fund the NLRB." in page
     assert "I called" in page
     assert "Street address" not in page  # no address is asked when nothing goes by CWC
+    assert "Send my letter" not in page  # nor a letter written for nobody
 
     with app.app_context():
         sanders = db.session.scalars(select(Target).where(Target.name == "Bernard Sanders")).one()
