@@ -55,24 +55,19 @@ def release(org: Organization, action: Action, actor: User) -> int:
     """Count every held submission of the action: the organizer vouches for them. A letter
     or RSVP still waits for its confirmation email, which the sweep sends if the cap kept
     it back. Returns how many."""
-    n = counts.recount(_held(action.id))
-    audit.record(
-        "held_released",
-        organization=org,
-        actor=actor,
-        subject=f"{n} held submission(s) on {action.slug}",
-        details={"action_id": action.id, "count": n},
-    )
-    db.session.commit()
-    return n
+    return _decide(org, action, actor, "held_released", counts.recount)
 
 
 def mark_fraudulent(org: Organization, action: Action, actor: User) -> int:
     """Refuse every held submission of the action: fraudulent, and their confirmation links
     can no longer count them. Returns how many."""
-    n = counts.uncount(_held(action.id))
+    return _decide(org, action, actor, "held_marked_fraudulent", counts.uncount)
+
+
+def _decide(org: Organization, action: Action, actor: User, kind: str, change) -> int:
+    n = change(_held(action.id))
     audit.record(
-        "held_marked_fraudulent",
+        kind,
         organization=org,
         actor=actor,
         subject=f"{n} held submission(s) on {action.slug}",

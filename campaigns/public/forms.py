@@ -152,18 +152,6 @@ def without_workplace(form: type[SignForm]) -> type[SignForm]:
     return type(form.__name__, (form,), dict.fromkeys(WORKPLACE_FIELDS))
 
 
-def _address_field(label, max_length: int, autocomplete: str) -> StringField:
-    return StringField(
-        label,
-        validators=[
-            Optional(),
-            Length(max=max_length, message=_l("Please use at most %(max)d characters.")),
-            no_markup,
-        ],
-        render_kw={"autocomplete": autocomplete},
-    )
-
-
 class LetterForm(SignForm):
     """Writing to targets: the signer's details plus the letter itself."""
 
@@ -190,15 +178,17 @@ class LetterForm(SignForm):
         choices=[SelectChoice("", "—")] + [SelectChoice(p, p) for p in PREFIXES],
         validate_choice=False,
     )
-    address1 = _address_field(_l("Street address"), 200, "address-line1")
-    address2 = _address_field(_l("Apartment, unit (optional)"), 200, "address-line2")
+    address1 = optional_name_field(_l("Street address"), 200, autocomplete="address-line1")
+    address2 = optional_name_field(
+        _l("Apartment, unit (optional)"), 200, autocomplete="address-line2"
+    )
     state = SelectField(
         _l("State"),
         choices=[SelectChoice("", "—")] + [SelectChoice(s, s) for s in STATES],
         validate_choice=False,
         render_kw={"autocomplete": "address-level1"},
     )
-    phone = _address_field(_l("Phone (optional)"), 20, "tel")
+    phone = optional_name_field(_l("Phone (optional)"), 20, autocomplete="tel")
 
 
 class PledgeForm(SignForm):
