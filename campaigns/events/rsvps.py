@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import and_, exists, func, select, update
 
 from campaigns.core import tokens
+from campaigns.events import times
 from campaigns.extensions import db
 from campaigns.models import Action, Rsvp, RsvpStatus, Shift, Submission, utcnow
 from campaigns.queues import enqueue
@@ -327,9 +328,11 @@ def reminder_job_id(shift_id: int) -> str:
     return f"remind-shift-{shift_id}"
 
 
-def parse_shift_lines(text: str) -> tuple[list[ShiftLine], list[str]]:
+def parse_shift_lines(text: str, zone=UTC) -> tuple[list[ShiftLine], list[str]]:
     """Organizer input, one shift a line: `start, end, capacity, place or https link`, with
-    times as `YYYY-MM-DD HH:MM` in UTC. Returns the shifts and one message per bad line."""
+    times as `YYYY-MM-DD HH:MM` in the event's `zone` (events.times). Returns the shifts (as
+    UTC instants) and one message per bad line."""
+    zone_name = getattr(zone, "key", "UTC")
     lines, errors = [], []
     for number, raw in enumerate(text.splitlines(), start=1):
         if not raw.strip():
@@ -339,10 +342,13 @@ def parse_shift_lines(text: str) -> tuple[list[ShiftLine], list[str]]:
             errors.append(f"Line {number}: write start, end, capacity, place or link.")
             continue
         try:
-            starts = _parse_time(parts[0])
-            ends = _parse_time(parts[1])
-        except ValueError:
-            errors.append(f"Line {number}: times look like 2026-12-01 09:00 (UTC).")
+            starts = times.parse_local(parts[0], zone)
+            ends = times.parse_local(parts[1], zone)
+        except ValueError as exc:
+            if "does not exist" in str(exc):
+                errors.append(f"Line {number}: {exc}.")
+            else:
+                errors.append(f"Line {number}: times look like 2026-12-01 09:00 ({zone_name}).")
             continue
         if ends <= starts:
             errors.append(f"Line {number}: the end must come after the start.")
@@ -367,15 +373,13 @@ def parse_shift_lines(text: str) -> tuple[list[ShiftLine], list[str]]:
 
 
 def format_shift_lines(action: Action) -> str:
+    """The event's shifts as the organizer typed them, in the event's zone."""
+    zone = times.zone_of(action)
     return "\n".join(
-        f"{s.starts_at:%Y-%m-%d %H:%M}, {s.ends_at:%Y-%m-%d %H:%M}, {s.capacity}, "
-        f"{s.online_url or s.place}".rstrip(", ")
+        f"{times.entry_text(s.starts_at, zone)}, {times.entry_text(s.ends_at, zone)}, "
+        f"{s.capacity}, {s.online_url or s.place}".rstrip(", ")
         for s in shifts_of(action)
     )
-
-
-def _parse_time(value: str) -> datetime:
-    return datetime.strptime(value, "%Y-%m-%d %H:%M").replace(tzinfo=UTC)
 
 
 def shift_choices(action: Action) -> list[tuple[Shift, int]]:

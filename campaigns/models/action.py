@@ -52,6 +52,8 @@ class Action(db.Model):
     # A union organizes by workplace, not by postcode (the OSDI draft's employer/worksite
     # model): when set, the form asks for employer, worksite, department and shift.
     asks_workplace: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # An event's own time zone (a picket in another city); None: its organization's.
+    timezone: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

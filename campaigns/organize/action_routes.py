@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
+from wtforms.fields.choices import SelectChoice
 
 from campaigns.actions import authoring as campaign_service
 from campaigns.actions import follows, stories, uploads
@@ -21,6 +24,7 @@ from campaigns.organize.forms import (
     UpdateForm,
 )
 from campaigns.organize.pages import campaign_url, content_locales, slug_free
+from campaigns.organize.tracking_forms import zone_names
 from campaigns.urls import external_url
 
 FORMS = {
@@ -60,8 +64,17 @@ def save_action(campaign, form, action, kind: ActionKind):
     exclude = action.id if action else None
     valid = form.validate_on_submit()
     shift_lines = []
+    if kind == ActionKind.event:
+        own = SelectChoice("", f"the organization's ({campaign.organization.timezone})")
+        form.timezone.choices = [own] + [SelectChoice(name, name) for name in zone_names()]
+        if request.method == "GET" and action is not None:
+            form.timezone.data = action.timezone or ""
+        if form.timezone.data and form.timezone.data not in zone_names():
+            form.timezone.errors = ["Pick a time zone from the list."]
+            valid = False
     if valid and kind == ActionKind.event:
-        shift_lines, errors = events.parse_shift_lines(form.shifts.data or "")
+        zone = ZoneInfo(form.timezone.data or campaign.organization.timezone or "UTC")
+        shift_lines, errors = events.parse_shift_lines(form.shifts.data or "", zone)
         if errors:
             form.shifts.errors = list(form.shifts.errors) + errors
             valid = False
@@ -88,6 +101,7 @@ def save_action(campaign, form, action, kind: ActionKind):
             kind=kind,
         )
         if kind == ActionKind.event:
+            saved.timezone = form.timezone.data or None
             events.save_shifts(saved, shift_lines)
         flash(f"{NAMES[kind].capitalize()} saved.", "success")
         return redirect(campaign_url(campaign))

@@ -148,12 +148,20 @@ class EventForm(PetitionForm):
     body_es = TextAreaField(
         "What the event is (Spanish)", validators=[Optional(), Length(max=20000)]
     )
+    timezone = SelectField(
+        "Time zone of the event",
+        choices=[SelectChoice("", "the organization's")],
+        default="",
+        validate_choice=False,
+        description="Where it happens: shift times are typed and shown in this zone.",
+    )
     shifts = TextAreaField(
         "Shifts",
         validators=[DataRequired("Add at least one shift."), Length(max=20000)],
         description=(
-            "One a line: start, end, capacity, place or https link, with times in UTC, "
-            "e.g. 2026-12-01 06:00, 2026-12-01 10:00, 12, Gate 3 of the Acme warehouse."
+            "One a line: start, end, capacity, place or https link, with times in the event's "
+            "time zone, e.g. 2026-12-01 06:00, 2026-12-01 10:00, 12, Gate 3 of the Acme "
+            "warehouse."
         ),
     )
 

@@ -71,7 +71,7 @@ class DeliveryForm(FlaskForm):
 
 
 @cache
-def _zone_names() -> tuple[str, ...]:
+def zone_names() -> tuple[str, ...]:
     # available_timezones() walks the tz database on disk on every call: read it once.
     return tuple(sorted(available_timezones() | {"UTC"}))
 
@@ -81,4 +81,4 @@ class TimezoneForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.timezone.choices = [SelectChoice(name, name) for name in _zone_names()]
+        self.timezone.choices = [SelectChoice(name, name) for name in zone_names()]

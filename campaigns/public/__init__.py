@@ -6,6 +6,7 @@ from campaigns.public import (  # noqa: E402,F401  (routes attach themselves to 
     confirm_routes,
     embed_routes,
     event_routes,
+    filters,
     letter_routes,
     routes,
     table_routes,

@@ -51,14 +51,6 @@ def letter_view(act, form) -> dict:
     return view
 
 
-@bp.app_template_filter("target_title")
-def target_title(title: str) -> str:
-    """A target's title in the page's language, for the two the legislators import gives
-    (directories.importing); an organizer's own titles are shown as they wrote them."""
-    known = {"Senator": gettext("Senator"), "Representative": gettext("Representative")}
-    return known.get(title, title)
-
-
 def letter_address(form) -> postal.Address:
     return postal.Address(
         prefix=form.prefix.data or "",
