@@ -24,7 +24,7 @@ from campaigns.organize.forms import (
     UpdateForm,
 )
 from campaigns.organize.pages import campaign_url, content_locales, slug_free
-from campaigns.organize.tracking_forms import zone_names
+from campaigns.organize.tracking_forms import zone_choices, zone_names
 from campaigns.urls import external_url
 
 FORMS = {
@@ -66,7 +66,7 @@ def save_action(campaign, form, action, kind: ActionKind):
     shift_lines = []
     if kind == ActionKind.event:
         own = SelectChoice("", f"the organization's ({campaign.organization.timezone})")
-        form.timezone.choices = [own] + [SelectChoice(name, name) for name in zone_names()]
+        form.timezone.choices = {"Default": [own]} | zone_choices()
         if request.method == "GET" and action is not None:
             form.timezone.data = action.timezone or ""
         if form.timezone.data and form.timezone.data not in zone_names():

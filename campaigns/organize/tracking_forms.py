@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from functools import cache
-from zoneinfo import available_timezones
+from zoneinfo import ZoneInfo, available_timezones
 
+from babel.dates import get_timezone_location, get_timezone_name
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -76,9 +77,63 @@ def zone_names() -> tuple[str, ...]:
     return tuple(sorted(available_timezones() | {"UTC"}))
 
 
+# The zones people organize in, first, by where they are; every other zone follows by name.
+KNOWN_ZONES = {
+    "United States": (
+        "America/New_York",
+        "America/Chicago",
+        "America/Denver",
+        "America/Phoenix",
+        "America/Los_Angeles",
+        "America/Anchorage",
+        "Pacific/Honolulu",
+        "America/Puerto_Rico",
+    ),
+    "Canada": ("America/Toronto", "America/Winnipeg", "America/Edmonton", "America/Vancouver"),
+    "Mexico, Central and South America, the Caribbean": (
+        "America/Mexico_City",
+        "America/Tijuana",
+        "America/Guatemala",
+        "America/El_Salvador",
+        "America/Tegucigalpa",
+        "America/Managua",
+        "America/Santo_Domingo",
+        "America/Havana",
+        "America/Bogota",
+        "America/Lima",
+        "America/Caracas",
+        "America/Santiago",
+        "America/Argentina/Buenos_Aires",
+        "America/Sao_Paulo",
+    ),
+}
+
+
+@cache
+def zone_choices() -> dict[str, list[SelectChoice]]:
+    """The picker's groups: "Central Time — Chicago" for the zones people know, then every
+    other zone by its name, and UTC."""
+    known = {name for names in KNOWN_ZONES.values() for name in names}
+    groups = {
+        group: [SelectChoice(name, _zone_label(name)) for name in names]
+        for group, names in KNOWN_ZONES.items()
+    }
+    groups["Other zones"] = [SelectChoice(n, n) for n in zone_names() if n not in known]
+    return groups
+
+
+def _zone_label(name: str) -> str:
+    zone = ZoneInfo(name)
+    city = get_timezone_location(zone, locale="en", return_city=True)
+    general = get_timezone_name(zone, locale="en")
+    if city in general:  # "United States (Honolulu) Time": the city says it already
+        return f"{city} time"
+    return f"{general} — {city}"
+
+
 class TimezoneForm(FlaskForm):
     timezone = SelectField("Days start at midnight in", validators=[DataRequired()])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.timezone.choices = [SelectChoice(name, name) for name in zone_names()]
+        self.timezone.choices = zone_choices()

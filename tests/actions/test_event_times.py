@@ -102,3 +102,11 @@ def test_without_its_own_zone_an_event_uses_its_organizations(app, client, csrf,
     with app.app_context():
         body = db.session.scalars(select(OutboxEmail.text_body)).one()
     assert re.search(r"Wednesday, July 1, 2026, 6:00\s?AM–10:00\s?AM \(Los Angeles time\)", body)
+
+
+def test_the_zone_picker_names_the_zones_people_know(app, client, picket):
+    page = client.get(f"/organize/local-42/campaigns/{picket}/event/new").get_data(as_text=True)
+    assert '<optgroup label="United States">' in page
+    assert '<option value="America/Chicago">Central Time — Chicago</option>' in page
+    assert '<option value="America/Mexico_City">Central Time — Mexico City</option>' in page
+    assert '<optgroup label="Other zones">' in page and ">Europe/Madrid</option>" in page
