@@ -127,7 +127,7 @@ class PledgeForm(PetitionForm):
         "Count a pledge only once its email is confirmed", default=True
     )
     show_recent_signers = BooleanField(
-        "Show recent pledges who chose to be shown (first name, initial, city)", default=True
+        "List recent pledgers who chose to be shown (first name, initial, city)", default=True
     )
     body_en = TextAreaField(
         'Pledge text (English), e.g. "I pledge to…"',
