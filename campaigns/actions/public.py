@@ -201,17 +201,33 @@ def action_page(act: Action) -> dict:
 
 
 def share_links(act: Action) -> dict[str, str]:
-    """Plain links to share an action: no third-party scripts load on our pages."""
-    url = external_url("public.action", slug=act.slug, source="share")
+    """Plain links to share an action: no third-party scripts load on our pages. Each
+    channel's link carries its own source code (`share-whatsapp`, …, `share-copy` for the
+    link to copy), so the sources page tells which one brought people."""
+
+    def url(channel: str) -> str:
+        return external_url("public.action", slug=act.slug, source=f"share-{channel}")
+
     title = act.title
     text = gettext("I just took action: %(title)s", title=title)
+    whatsapp, email = url("whatsapp"), url("email")
+    facebook, x = quote(url("facebook"), safe=""), quote(url("x"), safe="")
     return {
-        "url": url,
-        "whatsapp": f"https://wa.me/?text={quote(f'{text} {url}')}",
-        "email": f"mailto:?subject={quote(title)}&body={quote(f'{text} {url}')}",
-        "facebook": f"https://www.facebook.com/sharer/sharer.php?u={quote(url, safe='')}",
-        "x": f"https://x.com/intent/post?text={quote(text)}&url={quote(url, safe='')}",
+        "url": url("copy"),
+        "whatsapp": f"https://wa.me/?text={quote(f'{text} {whatsapp}')}",
+        "email": f"mailto:?subject={quote(title)}&body={quote(f'{text} {email}')}",
+        "facebook": f"https://www.facebook.com/sharer/sharer.php?u={facebook}",
+        "x": f"https://x.com/intent/post?text={quote(text)}&url={x}",
     }
+
+
+def next_actions(act: Action, limit: int = 3) -> list[Action]:
+    """The campaign's other actions, for the thank-you page's next step ("Now email the
+    CEO"): only while the campaign is live."""
+    if not act.campaign.is_live:
+        return []
+    others = [a for a in act.campaign.actions if a.id != act.id]
+    return sorted(others, key=lambda a: a.id)[:limit]
 
 
 @dataclass(frozen=True)

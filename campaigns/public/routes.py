@@ -268,6 +268,7 @@ def thanks(slug: str):
         created=signed != "again",
         held=signed == "held",
         share=action_service.share_links(act),
+        next_actions=action_service.next_actions(act),
         rsvps=rsvps_for_thanks(act),
     )
 

@@ -26,6 +26,11 @@ def test_supporter_signs_from_a_phone(app, live_server, page, run_jobs):
 
     page.wait_for_url(f"**/a/{slug}/thanks?signed=new")
     assert page.get_by_role("heading", level=1).inner_text() == "Thank you for signing!"
+    # The share link copies with one tap, and the page says so.
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server)
+    page.get_by_role("button", name="Copy link").click()
+    page.get_by_text("Link copied.").wait_for()
+    assert "source=share-copy" in page.evaluate("navigator.clipboard.readText()")
     run_jobs(["counts"])  # the tally job a worker runs moments after the signature
     page.get_by_role("link", name="Back to the petition").click()
     page.wait_for_url(f"**/a/{slug}")
