@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -216,6 +217,10 @@ def up(host: str, port: int, web_workers: int) -> None:
             env=env,
         ),
     ]
+    stopping = False
+    # Said once the web server answers, after the start-up lines of every process, so the
+    # login does not scroll away before anyone reads it.
+    _wait_for_web(host, port, children)
     click.echo("")
     click.echo(f"  campaigns is running at {env['PUBLIC_URL']}/")
     click.echo(f"  Organizer pages:        {env['PUBLIC_URL']}/organize/")
@@ -223,8 +228,6 @@ def up(host: str, port: int, web_workers: int) -> None:
         click.echo(f"  Owner login:            {login.email} / {login.password}")
     click.echo("  Mail goes to the outbox, readable on the organizer pages.  Ctrl-C stops.")
     click.echo("")
-
-    stopping = False
 
     def stop(*_):
         nonlocal stopping
@@ -249,3 +252,16 @@ def up(host: str, port: int, web_workers: int) -> None:
     failed = [c for c in children if c.returncode not in (0, -signal.SIGTERM, None)]
     if failed and not stopping:
         raise SystemExit(f"a process stopped unexpectedly (exit {failed[0].returncode})")
+
+
+def _wait_for_web(host: str, port: int, children: list, seconds: float = 30) -> None:
+    """Until the web server accepts a connection (or a process died, or time is up)."""
+    deadline = time.monotonic() + seconds
+    address = "127.0.0.1" if host in ("0.0.0.0", "") else host
+    while time.monotonic() < deadline and all(c.poll() is None for c in children):
+        try:
+            with socket.create_connection((address, port), timeout=0.5):
+                time.sleep(1.5)  # the worker's and cron's own start-up lines come next
+                return
+        except OSError:
+            time.sleep(0.2)

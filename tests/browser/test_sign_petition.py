@@ -64,6 +64,10 @@ def test_errors_are_announced_next_to_their_fields(app, live_server, page):
     assert "valid email address" in page.locator(f"#{described}").inner_text()
     # Nothing the supporter typed is lost.
     assert page.get_by_label("First name", exact=True).input_value() == "Lucía"
+    # The summary has the focus, and its link leads to the field.
+    page.wait_for_function("document.activeElement.classList.contains('error-summary')")
+    page.locator(".error-summary a", has_text="Email").click()
+    assert page.evaluate("document.activeElement.id") == "email"
 
 
 def test_spanish_switch(app, live_server, page):
