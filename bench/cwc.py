@@ -62,8 +62,6 @@ CHAMBERS = ("house", "senate")
 
 def main(argv: list[str] | None = None) -> int:
     import argparse
-    import signal
-    from contextlib import ExitStack
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--letters", type=int, default=20000, help="letters for throughput")
@@ -75,17 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     if min(vars(args).values()) < 1:
         parser.error("every count must be at least 1")
 
-    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
-    stack = ExitStack()
-    try:
-        return run(args, stack)
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
-    finally:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        stack.close()
+    return letters.guarded(run, args)
 
 
 def run(args, stack) -> int:

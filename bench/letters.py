@@ -93,8 +93,6 @@ def barrier(key: str, parties: int) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     import argparse
-    import signal
-    from contextlib import ExitStack
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--letters", type=int, default=20000, help="letters per scenario")
@@ -110,6 +108,15 @@ def main(argv: list[str] | None = None) -> int:
         args.letters_b = args.letters
     if min(args.letters, args.letters_b, args.workers, args.noop_jobs) < 1:
         parser.error("every count must be at least 1")
+
+    return guarded(run, args)
+
+
+def guarded(run, args) -> int:
+    """`run(args, stack)` with every server and folder it starts on `stack`, closed however
+    the run ends: finished, failed, Ctrl-C or SIGTERM (bench/cwc.py runs this way too)."""
+    import signal
+    from contextlib import ExitStack
 
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     stack = ExitStack()
