@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from redis.exceptions import RedisError
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from campaigns.extensions import db, queues
-from campaigns.letters.compose import settings_of
-from campaigns.models import Action, ActionTarget, Call, Target, utcnow
+from campaigns.letters.compose import addressed
+from campaigns.models import Action, Call, Target, utcnow
 
 # One address reports calls to one target at most this often an hour (a stuck button, a
 # script): the count stays about people.
@@ -15,14 +15,9 @@ CALLS_PER_IP_PER_HOUR = 3
 
 
 def _belongs(action: Action, target_id: int) -> bool:
-    settings = settings_of(action)
-    fixed = select(ActionTarget.target_id).where(ActionTarget.action_id == action.id)
-    conditions = [Target.id.in_(fixed)]
-    if settings.directory_id is not None:
-        conditions.append(Target.directory_id == settings.directory_id)
-    if settings.fallback_target_id is not None:
-        conditions.append(Target.id == settings.fallback_target_id)
-    found = db.session.scalar(select(Target.id).where(Target.id == target_id, or_(*conditions)))
+    found = db.session.scalar(
+        select(Target.id).where(Target.id == target_id, addressed(action, with_fallback=True))
+    )
     return found is not None
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 
 from campaigns.directories.lookup import District, lookup
 from campaigns.extensions import db
@@ -118,14 +118,36 @@ def routes_to(
     otherwise only the `districts` the supporter picked, and without a pick
     `DistrictChoiceNeeded` is raised, unless the pick would change nobody's letter.
     """
+    return routes_and_unreachable(action, postcode, districts)[0]
+
+
+def routes_and_unreachable(
+    action: Action, postcode: str = "", districts: list[str] | None = None
+) -> tuple[list[channels.Route], list[channels.Route]]:
+    """`routes_to`, and the routes of the targets addressed that no channel reaches (shown
+    with their phone instead), from one lookup."""
     everyone = channels.routes(targets_of(action, postcode, districts))
     reachable = [r for r in everyone if r.deliverable]
+    unreachable = [r for r in everyone if not r.deliverable]
     if reachable:
-        return reachable
+        return reachable, unreachable
     fallback = settings_of(action).fallback_target
     if fallback is None:
-        return []
-    return [r for r in [channels.route(fallback)] if r.deliverable]
+        return [], unreachable
+    return [r for r in [channels.route(fallback)] if r.deliverable], unreachable
+
+
+def addressed(action: Action, with_fallback: bool = False):
+    """The condition that a Target is one of the action's: fixed, in its directory, or
+    (`with_fallback`) its fallback."""
+    settings = settings_of(action)
+    fixed = select(ActionTarget.target_id).where(ActionTarget.action_id == action.id)
+    conditions = [Target.id.in_(fixed)]
+    if settings.directory_id is not None:
+        conditions.append(Target.directory_id == settings.directory_id)
+    if with_fallback and settings.fallback_target_id is not None:
+        conditions.append(Target.id == settings.fallback_target_id)
+    return or_(*conditions)
 
 
 def targets_of(
@@ -151,16 +173,10 @@ def targets_of(
 def asks_address(action: Action) -> bool:
     """Whether the letter form asks for a postal address: some target of the action (fixed
     or in its directory) can be written to through CWC here."""
-    settings = settings_of(action)
-    query = select(Target).where(Target.office_code.is_not(None))
-    fixed = query.join(ActionTarget, ActionTarget.target_id == Target.id).where(
-        ActionTarget.action_id == action.id
+    candidates = db.session.scalars(
+        select(Target).where(addressed(action), Target.office_code.is_not(None)).limit(40)
     )
-    candidates = list(db.session.scalars(fixed.limit(20)))
-    if settings.directory_id is not None:
-        listed = query.where(Target.directory_id == settings.directory_id)
-        candidates += db.session.scalars(listed.limit(20))
-    return channels.reaches_congress(channels.routes(candidates))
+    return channels.reaches_congress(channels.routes(list(candidates)))
 
 
 def _district_targets(
@@ -349,47 +365,6 @@ def hold_reason(
         if recent >= limit:
             return f"this person already wrote to {target.name} {recent} time(s) in 24 hours"
     return None
-
-
-def release_reviewed(action_id: int, message_ids: list[int] | None = None) -> int:
-    """An organizer lets held-for-review letters go: to the queue, or on to wait for the
-    supporter's confirmation where that is still missing."""
-    query = select(Message).where(
-        Message.action_id == action_id, Message.status == MessageStatus.review
-    )
-    if message_ids is not None:
-        query = query.where(Message.id.in_(message_ids))
-    now, queued, released = utcnow(), [], 0
-    for message in db.session.scalars(query):
-        released += 1
-        submission = db.session.get(Submission, message.submission_id)
-        waiting = message_requires_confirmation(message) and submission.confirmed_at is None
-        message.status = MessageStatus.held if waiting else MessageStatus.queued
-        message.due_at = now
-        if not waiting:
-            queued.append(message.id)
-    db.session.commit()
-    if queued:
-        delivery.queue_letters(queued)
-    return released
-
-
-def reject_reviewed(action_id: int, message_ids: list[int] | None = None) -> int:
-    """An organizer refuses held letters; they stay on record as rejected."""
-    query = (
-        update(Message)
-        .where(Message.action_id == action_id, Message.status == MessageStatus.review)
-        .values(status=MessageStatus.rejected, updated_at=utcnow())
-    )
-    if message_ids is not None:
-        query = query.where(Message.id.in_(message_ids))
-    n = db.session.execute(query).rowcount
-    db.session.commit()
-    return n
-
-
-def message_requires_confirmation(message: Message) -> bool:
-    return db.session.get(Action, message.action_id).requires_confirmation
 
 
 @signals.confirmed.connect

@@ -13,9 +13,9 @@ from sqlalchemy import select
 from campaigns.congress import client, documents, office_lists, pacing
 from campaigns.congress.offices import HOUSE, SENATE, state_of
 from campaigns.extensions import db
-from campaigns.letters.compose import merge, settings_of, template_for
+from campaigns.letters.compose import addressed, merge, settings_of, template_for
 from campaigns.letters.congress_delivery import letter_for
-from campaigns.models import Action, ActionTarget, Message, PostcodeDistrict, Target
+from campaigns.models import Action, Message, PostcodeDistrict, Target
 from campaigns.submissions.signing import Signer
 
 
@@ -43,13 +43,7 @@ def chamber_statuses() -> list[ChamberStatus]:
 
 def reaches_congress(action: Action) -> bool:
     """Whether any target of the action (fixed or in its directory) has a CWC office."""
-    settings = settings_of(action)
-    fixed = select(ActionTarget.target_id).where(ActionTarget.action_id == action.id)
-    query = select(Target.id).where(Target.office_code.is_not(None))
-    if settings.directory_id is not None:
-        query = query.where(Target.id.in_(fixed) | (Target.directory_id == settings.directory_id))
-    else:
-        query = query.where(Target.id.in_(fixed))
+    query = select(Target.id).where(addressed(action), Target.office_code.is_not(None))
     return db.session.scalar(query.limit(1)) is not None
 
 
@@ -119,12 +113,7 @@ def validate_with_house(action: Action) -> Validation:
 
 
 def _sample_house_office(action: Action) -> tuple[str, Target, str]:
-    settings = settings_of(action)
-    fixed = select(ActionTarget.target_id).where(ActionTarget.action_id == action.id)
-    condition = Target.id.in_(fixed)
-    if settings.directory_id is not None:
-        condition = condition | (Target.directory_id == settings.directory_id)
-    offices = select(Target).where(condition, Target.office_code.like("H%"))
+    offices = select(Target).where(addressed(action), Target.office_code.like("H%"))
     listed = office_lists.listed(HOUSE)
     if listed:  # an office the House takes letters for now, when its list is known
         offices = offices.where(Target.office_code.in_(listed))

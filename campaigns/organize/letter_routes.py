@@ -11,7 +11,8 @@ from campaigns.congress import office_lists
 from campaigns.letters import admin as letter_admin
 from campaigns.letters import congress_check
 from campaigns.letters import recovery as letter_recovery
-from campaigns.letters.compose import reject_reviewed, release_reviewed, settings_of, template_for
+from campaigns.letters.compose import settings_of, template_for
+from campaigns.letters.review import reject_reviewed, release_reviewed
 from campaigns.models import Action, ActionKind, MessageStatus
 from campaigns.organize import bp
 from campaigns.organize.access import requires

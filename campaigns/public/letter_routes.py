@@ -9,7 +9,7 @@ from flask_babel import gettext
 from campaigns.actions import public as action_service
 from campaigns.directories import lookup as directory
 from campaigns.extensions import csrf
-from campaigns.letters import calls, channels, postal
+from campaigns.letters import calls, postal
 from campaigns.letters import compose as letters
 from campaigns.public import bp, form_tokens
 
@@ -38,16 +38,14 @@ def letter_view(act, form) -> dict:
     if settings.directory_id is not None and postcode:
         view["lookup"] = directory.lookup(settings.directory_id, postcode)
     try:
-        view["recipients"] = letters.routes_to(act, postcode, view["chosen"] or None)
-        everyone = letters.targets_of(act, postcode, view["chosen"] or None)
+        view["recipients"], view["unreachable"] = letters.routes_and_unreachable(
+            act, postcode, view["chosen"] or None
+        )
     except letters.DistrictChoiceNeeded:
         view["recipients"] = []
         view["choose_district"] = True
     except letters.LetterError:
         view["recipients"] = []
-    else:
-        reached = {r.target.id for r in view["recipients"]}
-        view["unreachable"] = [r for r in channels.routes(everyone) if r.target.id not in reached]
     return view
 
 

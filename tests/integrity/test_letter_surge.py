@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from campaigns.extensions import db
-from campaigns.letters.compose import release_reviewed, send_letter
+from campaigns.letters.compose import send_letter
+from campaigns.letters.review import release_reviewed
 from campaigns.models import Message, MessageStatus, Submission
 from campaigns.submissions import confirmation
 from tests.factories import make_letter

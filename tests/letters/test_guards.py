@@ -4,7 +4,8 @@ import pytest
 from sqlalchemy import select
 
 from campaigns.extensions import db
-from campaigns.letters.compose import Letter, reject_reviewed, release_reviewed, send_letter
+from campaigns.letters.compose import Letter, send_letter
+from campaigns.letters.review import reject_reviewed, release_reviewed
 from campaigns.letters.tasks import deliver_messages
 from campaigns.models import ActionTarget, LetterSettings, Message, Role, utcnow
 from campaigns.submissions.signing import Signer
