@@ -62,6 +62,7 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
+    from campaigns.core import storage
     from campaigns.extensions import babel, csrf, db, login_manager, migrate, queues
 
     db.init_app(app)
@@ -80,6 +81,7 @@ def _init_extensions(app: Flask) -> None:
             csrf.protect(apply_exemptions=True)
 
     queues.init_app(app)
+    storage.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
 
     login_manager.init_app(app)

@@ -162,9 +162,24 @@ def from_environment_without_key(instance_path: str) -> dict:
         # Audit events older than this are deleted by the daily prune job.
         "AUDIT_RETENTION_DAYS": _int("AUDIT_RETENTION_DAYS", 365),
         # --- end of staff accounts ---
+        # --- Files: exports, import uploads, share images (core/storage.py) ---
+        # Empty: the instance folder (EXPORT_FOLDER and UPLOAD_FOLDER below). On several
+        # machines: s3://bucket/prefix in any S3-compatible store, credentials from the usual
+        # AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (or an instance role).
+        "STORAGE_URL": os.environ.get("STORAGE_URL", "").strip(),
+        # The store's address when it is not Amazon's, e.g. http://minio:9000.
+        "STORAGE_ENDPOINT_URL": os.environ.get("STORAGE_ENDPOINT_URL", "").strip(),
+        "STORAGE_REGION": os.environ.get("STORAGE_REGION", "").strip(),
+        # Keys for the store alone; empty: boto3's usual AWS_* variables, profile or role.
+        "STORAGE_ACCESS_KEY_ID": os.environ.get("STORAGE_ACCESS_KEY_ID", "").strip(),
+        "STORAGE_SECRET_ACCESS_KEY": os.environ.get("STORAGE_SECRET_ACCESS_KEY", "").strip(),
+        # path (MinIO, Ceph and most self-hosted stores) or virtual (Amazon's newer buckets).
+        "STORAGE_ADDRESSING_STYLE": os.environ.get("STORAGE_ADDRESSING_STYLE", "path"),
         # --- Supporter exports (docs/security.md, "Supporter data") ---
         # Where export files are written; the instance folder's `exports` when empty.
         "EXPORT_FOLDER": os.environ.get("EXPORT_FOLDER", ""),
+        # Where share images are kept when STORAGE_URL is empty; instance/uploads by default.
+        "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER", ""),
         # Hours an export file is kept after it is built; a periodic job then deletes it.
         "EXPORT_RETENTION_HOURS": _int("EXPORT_RETENTION_HOURS", 24),
         # Minutes a download link works after the page showed it.

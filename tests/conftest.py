@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import uuid
 
 import pytest
 import redis
@@ -211,6 +212,30 @@ def sendgrid_app(app, sendgrid):
         MAIL_FROM="action@local42.example",
         MAIL_FROM_NAME="Local 42",
     )
+    return app
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """One local S3-compatible store for the session (moto's server, over HTTP)."""
+    from tests.support.s3_server import S3Server
+
+    server = S3Server().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def s3_bucket(s3_server):
+    """A bucket of this test's own on the session's store."""
+    return s3_server.make_bucket(f"test-{uuid.uuid4().hex[:12]}")
+
+
+@pytest.fixture
+def s3_app(app, s3_server, s3_bucket):
+    """The app keeping its files under `files/` in the test's bucket."""
+    app.config.update(STORAGE_URL=f"s3://{s3_bucket}/files", **s3_server.environment())
+    app.extensions.pop("storage", None)
     return app
 
 

@@ -1,14 +1,13 @@
-"""Share images that organizers upload: checked by their content, stored in the instance
-folder (never in `static/`, never under a name the uploader chose), served by a route."""
+"""Share images that organizers upload: checked by their content, kept in the deployment's
+storage (core/storage.py: never in `static/`, never under a name the uploader chose), served
+by a route."""
 
 from __future__ import annotations
 
 import re
 import secrets
-from pathlib import Path
 
-from flask import current_app
-
+from campaigns.core import storage
 from campaigns.extensions import db
 from campaigns.models import Action
 
@@ -27,14 +26,6 @@ class UploadError(ValueError):
     """The file is not an image we take."""
 
 
-def upload_folder() -> Path:
-    folder = Path(
-        current_app.config.get("UPLOAD_FOLDER") or Path(current_app.instance_path) / "uploads"
-    )
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
 def kind_of(head: bytes) -> str:
     for signature, (extension, _) in SIGNATURES.items():
         if head.startswith(signature):
@@ -51,20 +42,22 @@ def save_share_image(action: Action, stream) -> str:
         raise UploadError("The file is empty.")
     extension = kind_of(data[:16])
     name = f"{secrets.token_urlsafe(18)}.{extension}"
-    (upload_folder() / name).write_bytes(data)
+    storage.current().put("uploads", name, data)
     old = action.share_image
     action.share_image = name
     db.session.commit()
     if old and NAME.match(old):
-        (upload_folder() / old).unlink(missing_ok=True)
+        storage.current().delete("uploads", old)
     return name
 
 
-def path_of(name: str) -> tuple[Path, str] | None:
-    """The stored file and its type, for a name of the form we give out; else None."""
+def served(name: str):
+    """The response serving a stored image, for a name of the form we give out; else None."""
     if not NAME.match(name):
         return None
-    path = upload_folder() / name
-    if not path.is_file():
+    try:
+        return storage.current().download(
+            "uploads", name, mimetype=MIMETYPES[name.rsplit(".", 1)[1]], max_age=7 * 24 * 3600
+        )
+    except storage.Missing:
         return None
-    return path, MIMETYPES[name.rsplit(".", 1)[1]]

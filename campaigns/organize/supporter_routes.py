@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, g, jsonify, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
+from campaigns.core import storage
 from campaigns.models import ExportStatus
 from campaigns.organize import bp
 from campaigns.organize.access import fresh_required, requires
@@ -211,7 +212,7 @@ def _status(export) -> dict:
 def download_export(export_id: int, token: str):
     exports.get(g.organization, export_id) or abort(404)
     try:
-        export, path = exports.file_for_download(g.organization, token)
+        export = exports.file_for_download(g.organization, token)
     except exports.ExportError as exc:
         flash(str(exc), "error")
         return redirect(
@@ -220,11 +221,19 @@ def download_export(export_id: int, token: str):
     if export.id != export_id:
         # A genuine link to another export of ours, pasted onto this one's address.
         abort(404)
+    try:
+        response = storage.current().download(
+            "exports",
+            export.filename,
+            mimetype="text/csv",
+            as_attachment=True,
+            download_name=f"supporters-{g.organization.slug}-{export.id}.csv",
+            max_age=0,
+        )
+    except storage.Missing:
+        flash("This export's file is gone. Make a new one.", "error")
+        return redirect(
+            url_for("organize.export_page", org=g.organization.slug, export_id=export_id)
+        )
     exports.record_download(export, current_user)
-    return send_file(
-        path,
-        mimetype="text/csv",
-        as_attachment=True,
-        download_name=f"supporters-{g.organization.slug}-{export.id}.csv",
-        max_age=0,
-    )
+    return response

@@ -20,7 +20,7 @@ from wtforms.fields.choices import SelectChoice
 from campaigns import select_locale
 from campaigns.actions import follows, stories, take
 from campaigns.actions import public as action_service
-from campaigns.actions.uploads import path_of
+from campaigns.actions.uploads import served
 from campaigns.core.redirects import safe_next
 from campaigns.events import rsvps as events
 from campaigns.extensions import csrf
@@ -286,13 +286,9 @@ def rsvps_for_thanks(act) -> list[tuple]:
 @bp.get("/media/<name>")
 def media(name: str):
     """An uploaded share image; the name is random and checked against the form we give."""
-    from flask import send_file
-
-    found = path_of(name)
-    if found is None:
+    response = served(name)
+    if response is None:
         abort(404)
-    path, mimetype = found
-    response = send_file(path, mimetype=mimetype, max_age=7 * 24 * 3600)
     # The image is shown by social sites' crawlers and in partner pages.
     response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
     return response

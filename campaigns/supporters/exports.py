@@ -18,14 +18,13 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import Select, String, case, func, literal, select, update
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.sql import ColumnElement
 
-from campaigns.core import audit, tokens
+from campaigns.core import audit, storage, tokens
 from campaigns.core.spreadsheets import FORMULA_STARTS
 from campaigns.extensions import db
 from campaigns.models import (
@@ -223,12 +222,6 @@ def request_export(
     return export
 
 
-def folder() -> Path:
-    path = Path(current_app.config["EXPORT_FOLDER"] or Path(current_app.instance_path, "exports"))
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return path
-
-
 def build(export_id: int) -> Export | None:
     """Write the export's file, batch by batch, committing progress after each batch."""
     export = db.session.get(Export, export_id)
@@ -249,8 +242,7 @@ def build(export_id: int) -> Export | None:
 
     dialect = db.engine.dialect.name
     query = export_query(export.organization_id, f, export.columns, dialect)
-    path = folder() / filename
-    with path.open("wb") as out:
+    with storage.current().writer("exports", filename) as out:
         out.write(BOM)
         header = io.StringIO()
         csv.writer(header, lineterminator=_line_end(dialect)).writerow(
@@ -358,9 +350,9 @@ def download_token(export: Export) -> str:
     return tokens.make(DOWNLOAD, export.id)
 
 
-def file_for_download(organization: Organization, token: str) -> tuple[Export, Path]:
-    """The export a download link names, if the link is genuine, recent, and the file is
-    still there; raises ExportError otherwise."""
+def file_for_download(organization: Organization, token: str) -> Export:
+    """The export a download link names, if the link is genuine and recent and the export
+    still kept; raises ExportError otherwise."""
     minutes = current_app.config["EXPORT_LINK_MINUTES"]
     try:
         export_id = tokens.read(DOWNLOAD, token, max_age_seconds=minutes * 60)
@@ -373,7 +365,7 @@ def file_for_download(organization: Organization, token: str) -> tuple[Export, P
         raise ExportError("No such export.")
     if export.status != ExportStatus.done or export.expires_at <= utcnow():
         raise ExportError("This export is no longer available. Make a new one.")
-    return export, folder() / export.filename
+    return export
 
 
 def record_download(export: Export, user: User) -> None:
@@ -405,4 +397,4 @@ def delete_expired(now=None) -> int:
 
 def _remove_file(export: Export) -> None:
     if export.filename:
-        (folder() / export.filename).unlink(missing_ok=True)
+        storage.current().delete("exports", export.filename)

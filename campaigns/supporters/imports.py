@@ -13,13 +13,12 @@ import csv
 import io
 import secrets
 from dataclasses import dataclass
-from pathlib import Path
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from sqlalchemy import select
 
-from campaigns.core import audit
+from campaigns.core import audit, storage
 from campaigns.core.addresses import canonical_email
 from campaigns.extensions import db
 from campaigns.models import ImportStatus, Organization, Supporter, SupporterImport, User, utcnow
@@ -91,20 +90,13 @@ def check(data: bytes) -> Upload:
     return Upload(names, rows)
 
 
-def folder() -> Path:
-    path = Path(current_app.config["EXPORT_FOLDER"] or Path(current_app.instance_path, "exports"))
-    path = path / "imports"
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return path
-
-
 def upload(
     organization: Organization, user: User, name: str, data: bytes, source: str, consent: bool
 ) -> SupporterImport:
     """Check the file and keep it for mapping; nothing about supporters changes yet."""
     checked = check(data)
     filename = f"{secrets.token_hex(16)}.csv"
-    (folder() / filename).write_bytes(data)
+    storage.current().put("imports", filename, data)
     record = SupporterImport(
         organization_id=organization.id,
         requested_by_id=user.id,
@@ -130,7 +122,7 @@ def guess(column: str) -> str:
 
 
 def preview(record: SupporterImport) -> list[list[str]]:
-    with (folder() / record.filename).open(encoding="utf-8-sig", newline="") as fh:
+    with storage.text_reader(storage.current().open("imports", record.filename)) as fh:
         reader = csv.reader(fh)
         next(reader)
         return [row for _, row in zip(range(PREVIEW_ROWS), reader, strict=False)]
@@ -173,7 +165,7 @@ def run(import_id: int) -> SupporterImport | None:
     errors: list[dict] = []
     counts = {"created": 0, "merged": 0, "errors": 0}
     seen: dict[str, Supporter] = {}
-    with (folder() / record.filename).open(encoding="utf-8-sig", newline="") as fh:
+    with storage.text_reader(storage.current().open("imports", record.filename)) as fh:
         reader = csv.reader(fh)
         next(reader)
         done = 0
@@ -194,7 +186,7 @@ def run(import_id: int) -> SupporterImport | None:
         _progress(record, done, counts, errors)
     record.status = ImportStatus.done
     record.finished_at = utcnow()
-    (folder() / record.filename).unlink(missing_ok=True)
+    storage.current().delete("imports", record.filename)
     record.filename = None
     audit.record(
         "import_completed",
