@@ -14,6 +14,7 @@ from email.utils import parseaddr
 import pytest
 import redis
 from redis.exceptions import RedisError
+from rq.job import JobStatus
 from sqlalchemy import func, select, update
 
 from campaigns import create_app
@@ -22,6 +23,7 @@ from campaigns.extensions import db, queues
 from campaigns.letters import recovery
 from campaigns.letters.compose import send_letter
 from campaigns.models import Message, MessageStatus, OutboxEmail, Submission, utcnow
+from campaigns.queues import enqueue
 from campaigns.submissions import confirmation_mail
 from campaigns.submissions.signing import Signer
 from tests.conftest import base_config, csrf_from, unavailable
@@ -151,6 +153,20 @@ def test_signing_and_jobs_go_on_through_a_failover(ha_app, sentinel_set, tmp_pat
             assert time.monotonic() - killed < 20, "no master after 20 s"
         print(f"\nrecovery: {recovery_seconds:.2f} s from SIGKILL to the first write")
         assert sentinel_set.master_port() == sentinel_set.replica_port
+        # RQ's scheduler lives through it too: a delayed job (a retry's back-off) still runs.
+        with app.app_context():
+            delayed = enqueue(
+                "campaigns.tracking.tasks.tally_counts",
+                queue="counts",
+                delay=timedelta(seconds=1),
+            )
+        assert delayed is not None
+        wait_until(
+            "the delayed job",
+            lambda: delayed.get_status(refresh=True) == JobStatus.FINISHED,
+            15,
+            lambda: delayed.get_status(refresh=True),
+        )
         for _ in range(4):
             sign()
             write()
