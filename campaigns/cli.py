@@ -168,9 +168,9 @@ def worker(queue_names: tuple[str, ...], burst: bool) -> None:
 @click.command("cron")
 def cron() -> None:
     """Enqueue the periodic sweeps on schedule. Run exactly one per deployment."""
-    from campaigns.worker import build_cron
+    from campaigns.worker import run_cron
 
-    build_cron(current_app._get_current_object()).start()
+    run_cron(current_app._get_current_object())
 
 
 @click.command("up")

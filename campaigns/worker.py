@@ -154,3 +154,18 @@ def build_cron(app: Flask) -> CronScheduler:
             import_attribute(task), queue_name, cron=expression, job_timeout=timeout * times
         )
     return cron
+
+
+def run_cron(app: Flask) -> None:
+    """Run the cron scheduler until it is stopped, starting it again when Redis went away.
+
+    RQ's ends on the first connection error; through a Sentinel failover that would stop the
+    sweeps, which are what finds the work a failover lost (docs/configuration.md).
+    """
+    while True:
+        try:
+            build_cron(app).start()
+            return
+        except (RedisConnectionError, RedisTimeoutError) as exc:
+            log.warning("cron: Redis unreachable (%s); starting again in 1 s", exc)
+            time.sleep(1)

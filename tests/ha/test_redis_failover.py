@@ -14,7 +14,9 @@ from email.utils import parseaddr
 import pytest
 import redis
 from redis.exceptions import RedisError
+from rq import Worker
 from rq.job import JobStatus
+from rq.worker import WorkerStatus
 from sqlalchemy import func, select, update
 
 from campaigns import create_app
@@ -85,6 +87,17 @@ def wait_until(what: str, done, seconds: float, state=lambda: "") -> None:
         time.sleep(0.1)
 
 
+def worker_idle(app) -> bool:
+    with app.app_context():
+        connection = queues.connection
+        workers = Worker.all(connection=connection)
+        return (
+            len(workers) == 1
+            and workers[0].get_state() == WorkerStatus.IDLE
+            and not any(queue.count for queue in queues.all())
+        )
+
+
 def test_the_app_reaches_the_master_the_sentinels_name(ha_app, sentinel_set):
     """A write through the app's connection lands on the server the Sentinels call master."""
     with ha_app.app_context():
@@ -138,7 +151,9 @@ def test_signing_and_jobs_go_on_through_a_failover(ha_app, sentinel_set, tmp_pat
             20,
             lambda: (signers, writers, outbox()),
         )
-        # The worker is idle now, blocked on its queues on the master that is about to die.
+        # Then idle, blocked on its queues on the master that is about to die. (A failover in
+        # the middle of RQ's bookkeeping for a job may end the worker process: docs say so.)
+        wait_until("an idle worker", lambda: worker_idle(app), 10)
         sentinel_set.kill_primary()
         killed = time.monotonic()
         recovery_seconds = None
