@@ -63,8 +63,10 @@ def create_app(config: dict | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     from campaigns.core import storage
+    from campaigns.database import engine_options
     from campaigns.extensions import babel, csrf, db, login_manager, migrate, queues
 
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config)
     db.init_app(app)
     # Batch mode lets migrations alter tables on SQLite, which has no ALTER COLUMN.
     migrate.init_app(

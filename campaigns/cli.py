@@ -168,9 +168,9 @@ def worker(queue_names: tuple[str, ...], burst: bool) -> None:
 @click.command("cron")
 def cron() -> None:
     """Enqueue the periodic sweeps on schedule. Run exactly one per deployment."""
-    from campaigns.worker import build_cron
+    from campaigns.worker import run_cron
 
-    build_cron(current_app._get_current_object()).start()
+    run_cron(current_app._get_current_object())
 
 
 @click.command("up")
@@ -178,8 +178,9 @@ def cron() -> None:
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--web-workers", default=2, show_default=True, type=int)
 def up(host: str, port: int, web_workers: int) -> None:
-    """Start everything: Redis (embedded unless REDIS_URL is set), migrations, demo data,
-    an RQ worker, the cron scheduler and the web server. Ctrl-C stops it all."""
+    """Start everything: Redis (embedded unless REDIS_URL or REDIS_SENTINELS is set),
+    migrations, demo data, an RQ worker, the cron scheduler and the web server. Ctrl-C stops
+    it all."""
     from flask_migrate import upgrade
 
     from campaigns import embedded_redis
@@ -189,7 +190,7 @@ def up(host: str, port: int, web_workers: int) -> None:
     env = dict(os.environ)
     env.setdefault("PUBLIC_URL", f"http://{host}:{port}")
     redis_server = None
-    if not os.environ.get("REDIS_URL"):
+    if not os.environ.get("REDIS_URL") and not os.environ.get("REDIS_SENTINELS"):
         redis_server = embedded_redis.start(app.instance_path)
         env["REDIS_URL"] = embedded_redis.socket_url(redis_server)
         click.echo(f"Redis (embedded Valkey): {env['REDIS_URL']}")

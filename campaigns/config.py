@@ -11,6 +11,8 @@ import os
 import secrets
 from pathlib import Path
 
+from campaigns.redis_connection import sentinel_url
+
 
 def _bool(name: str, default: bool) -> bool:
     value = os.environ.get(name)
@@ -43,6 +45,23 @@ def default_redis_url(instance_path: str) -> str:
     return f"unix://{Path(instance_path) / 'redis.sock'}"
 
 
+def redis_url(instance_path: str) -> str:
+    """REDIS_URL; else the Sentinel set REDIS_SENTINELS and REDIS_SENTINEL_SERVICE name, as a
+    `redis+sentinel://` URL (campaigns/redis_connection.py); else the embedded server."""
+    url = os.environ.get("REDIS_URL")
+    if url:
+        return url
+    sentinels = os.environ.get("REDIS_SENTINELS", "").strip()
+    if sentinels:
+        return sentinel_url(
+            sentinels,
+            os.environ.get("REDIS_SENTINEL_SERVICE", "").strip() or "mymaster",
+            os.environ.get("REDIS_PASSWORD", ""),
+            _int("REDIS_DB", 0),
+        )
+    return default_redis_url(instance_path)
+
+
 def database_url(instance_path: str) -> str:
     """DATABASE_URL, else SQLite in the instance folder.
 
@@ -67,7 +86,9 @@ def from_environment_without_key(instance_path: str) -> dict:
     """Everything but SECRET_KEY, for callers that bring their own key."""
     return {
         "SQLALCHEMY_DATABASE_URI": database_url(instance_path),
-        "REDIS_URL": os.environ.get("REDIS_URL") or default_redis_url(instance_path),
+        "REDIS_URL": redis_url(instance_path),
+        # The Sentinels' own password (their `requirepass`), when REDIS_URL names a Sentinel set.
+        "REDIS_SENTINEL_PASSWORD": os.environ.get("REDIS_SENTINEL_PASSWORD", ""),
         # outbox | sendgrid | smtp
         "MAIL_BACKEND": os.environ.get("MAIL_BACKEND", "outbox"),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "campaigns@localhost"),
@@ -144,6 +165,9 @@ def from_environment_without_key(instance_path: str) -> dict:
         "WTF_I18N_ENABLED": False,
         "LANGUAGES": ["en", "es"],
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # `pgbouncer` when DATABASE_URL points at PgBouncer in transaction mode: see
+        # database.engine_options and docs/configuration.md, "PgBouncer".
+        "DATABASE_POOLER": os.environ.get("DATABASE_POOLER", "").strip().lower(),
         # --- Staff accounts and the audit log (docs/security.md) ---
         # Passwords: at least this long, not a common one, not containing the email's name.
         "PASSWORD_MIN_LENGTH": _int("PASSWORD_MIN_LENGTH", 12),

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from flask import Flask
 from sqlalchemy import DateTime, Engine, MetaData, String, create_engine
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.sql.functions import FunctionElement
@@ -82,6 +83,29 @@ def dialect_insert(dialect: str, table):
     return (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
 
 
+POOLERS = ("", "pgbouncer")
+
+
+def engine_options(config) -> dict:
+    """SQLALCHEMY_ENGINE_OPTIONS with what DATABASE_POOLER asks for.
+
+    Behind PgBouncer in transaction mode each transaction may run on another server
+    connection. psycopg prepares a statement on the server once it has run it
+    `prepare_threshold` (5) times, and finds it missing, or another client's under the same
+    name, on the next one: "prepared statement "_pg3_0" does not exist". PgBouncer before
+    1.21 cannot follow them (Debian 12 ships 1.18), so psycopg must never prepare. Nothing
+    else the app does keeps state on a server connection beyond its transaction.
+    """
+    options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    pooler = config.get("DATABASE_POOLER") or ""
+    if pooler not in POOLERS:
+        raise ValueError(f"DATABASE_POOLER is {pooler!r}; it may be empty or 'pgbouncer'")
+    url = make_url(config["SQLALCHEMY_DATABASE_URI"])
+    if pooler == "pgbouncer" and url.get_backend_name() == "postgresql":
+        options["connect_args"] = {**options.get("connect_args", {}), "prepare_threshold": None}
+    return options
+
+
 _AUTOCOMMIT_ENGINE = "campaigns.autocommit_engine"
 
 
@@ -94,7 +118,13 @@ def autocommit_engine(app: Flask, primary: Engine) -> Engine:
     """
     engine = app.extensions.get(_AUTOCOMMIT_ENGINE)
     if engine is None:
-        engine = create_engine(primary.url, isolation_level="AUTOCOMMIT", pool_pre_ping=False)
+        engine = create_engine(
+            primary.url,
+            isolation_level="AUTOCOMMIT",
+            pool_pre_ping=False,
+            # The same driver settings as the primary pool's (DATABASE_POOLER's among them).
+            connect_args=app.config["SQLALCHEMY_ENGINE_OPTIONS"].get("connect_args", {}),
+        )
         app.extensions[_AUTOCOMMIT_ENGINE] = engine
     return engine
 

@@ -17,6 +17,8 @@ from redis.exceptions import RedisError
 from rq import Queue, Retry
 from rq.job import Job
 
+from campaigns import redis_connection
+
 log = logging.getLogger(__name__)
 
 # Queues by concern, so a flood of letters never delays a confirmation's retry budget or an
@@ -39,8 +41,13 @@ FAILURE_TTL = 30 * 24 * 3600
 
 class RedisQueues:
     def init_app(self, app: Flask) -> None:
-        app.extensions["redis"] = Redis.from_url(
-            app.config["REDIS_URL"], socket_connect_timeout=5, socket_timeout=30
+        # With a Sentinel URL this client follows the master through a failover; every
+        # process (web, worker, cron) takes its connection from here (redis_connection.py).
+        app.extensions["redis"] = redis_connection.connect(
+            app.config["REDIS_URL"],
+            sentinel_password=app.config.get("REDIS_SENTINEL_PASSWORD", ""),
+            socket_connect_timeout=5,
+            socket_timeout=30,
         )
 
     @property

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 
 from flask import Flask
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from rq import Worker
 from rq.cron import CronScheduler
+from rq.scheduler import RQScheduler
 from rq.utils import import_attribute
 from sqlalchemy.orm import configure_mappers
 
@@ -15,6 +19,26 @@ from campaigns.extensions import db, queues
 from campaigns.letters.digests import DIGEST_CRON
 
 log = logging.getLogger(__name__)
+
+
+class FailoverScheduler(RQScheduler):
+    """RQ's scheduler (delayed jobs, retries' back-off), kept alive when Redis goes away.
+
+    RQ's own ends its process on the first connection error, and the worker starts it again
+    only at its next maintenance, ten minutes later: through a Sentinel failover, or a Redis
+    restart, retries and delayed jobs would wait that long. This one waits a moment and
+    carries on; its connection finds the new master by itself (redis_connection.py).
+    """
+
+    def work(self):
+        while True:
+            try:
+                return super().work()
+            except (RedisConnectionError, RedisTimeoutError) as exc:
+                if self._stop_requested:
+                    return None
+                self.log.warning("scheduler: Redis unreachable (%s); again in 1 s", exc)
+                time.sleep(1)
 
 
 class AppWorker(Worker):
@@ -33,6 +57,31 @@ class AppWorker(Worker):
                 return super().perform_job(job, queue, execution)
             finally:
                 db.session.remove()
+
+    def _start_scheduler(
+        self, burst=False, logging_level="INFO", date_format=None, log_format=None
+    ) -> None:
+        """RQ's start of its scheduler (rq/worker/base.py), with FailoverScheduler."""
+        options = {"date_format": date_format, "log_format": log_format}
+        self.scheduler = FailoverScheduler(
+            self.queues,
+            connection=self.connection,
+            logging_level=logging_level if logging_level is not None else self.log.level,
+            serializer=self.serializer,
+            **{name: value for name, value in options.items() if value is not None},
+        )
+        self.scheduler.acquire_locks()
+        if not self.scheduler.acquired_locks:
+            return
+        if not burst:
+            self.scheduler.start()
+            return
+        try:
+            self.scheduler.register_birth()
+            self.scheduler.enqueue_scheduled_jobs()
+        finally:
+            self.scheduler.release_locks()
+            self.scheduler.register_death()
 
     def unsubscribe(self) -> None:
         """Stop listening for commands without the 60-second stall RQ's own order risks:
@@ -105,3 +154,18 @@ def build_cron(app: Flask) -> CronScheduler:
             import_attribute(task), queue_name, cron=expression, job_timeout=timeout * times
         )
     return cron
+
+
+def run_cron(app: Flask) -> None:
+    """Run the cron scheduler until it is stopped, starting it again when Redis went away.
+
+    RQ's ends on the first connection error; through a Sentinel failover that would stop the
+    sweeps, which are what finds the work a failover lost (docs/configuration.md).
+    """
+    while True:
+        try:
+            build_cron(app).start()
+            return
+        except (RedisConnectionError, RedisTimeoutError) as exc:
+            log.warning("cron: Redis unreachable (%s); starting again in 1 s", exc)
+            time.sleep(1)

@@ -17,7 +17,16 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent / "campaigns"
 # Lowest first: a package may import those before it, never one after. Shared pieces first,
 # then the features in the order docs/architecture.md gives, then what serves them to people.
 LAYERS = [
-    {"config", "database", "extensions", "queues", "headers", "session_cookies", "data"},
+    {
+        "config",
+        "database",
+        "extensions",
+        "queues",
+        "redis_connection",
+        "headers",
+        "session_cookies",
+        "data",
+    },
     {"models"},
     {"core", "urls", "embedded_redis"},
     {"mail", "congress"},
