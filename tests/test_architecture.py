@@ -20,7 +20,7 @@ LAYERS = [
     {"config", "database", "extensions", "queues", "headers", "session_cookies", "data"},
     {"models"},
     {"core", "urls", "embedded_redis"},
-    {"mail", "congress"},
+    {"mail", "congress", "monitoring"},
     {"accounts"},
     {"directories"},
     {"tracking"},
@@ -33,7 +33,7 @@ LAYERS = [
     {"actions"},
     {"supporters"},
     {"demo"},
-    {"public", "organize", "api"},
+    {"public", "organize", "api", "operate"},
     {"worker", "cli", "__main__", "(app)"},
 ]
 RANK = {name: i for i, layer in enumerate(LAYERS) for name in layer}
