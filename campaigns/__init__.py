@@ -52,6 +52,7 @@ def create_app(config: dict | None = None) -> Flask:
     _init_extensions(app)
     body_limits.init_app(app)
     headers.init_app(app)
+    _init_monitoring(app)
     _register_blueprints(app)
     _register_error_pages(app)
 
@@ -112,6 +113,13 @@ def _init_extensions(app: Flask) -> None:
         return {"current_locale": str(get_locale()), "languages": app.config["LANGUAGES"]}
 
 
+def _init_monitoring(app: Flask) -> None:
+    """JSON logs when asked for, and each request timed, counted and given an id."""
+    from campaigns.monitoring import hooks
+
+    hooks.init_app(app)
+
+
 def select_locale() -> str:
     """The language a visitor chose with the switch, else the browser's best match."""
     from flask import current_app, has_request_context
@@ -147,6 +155,7 @@ def _register_blueprints(app: Flask) -> None:
     from campaigns.api import bp as api_bp
     from campaigns.api.v1 import bp as api_v1_bp
     from campaigns.extensions import csrf
+    from campaigns.operate import bp as operate_bp
     from campaigns.organize import bp as organize_bp
     from campaigns.public import bp as public_bp
 
@@ -156,6 +165,9 @@ def _register_blueprints(app: Flask) -> None:
     # Token-authenticated: no cookie means no cross-site request to forge.
     csrf.exempt(api_v1_bp)
     app.register_blueprint(api_v1_bp)
+    # The probes and /metrics: no session, no form, nothing to forge.
+    csrf.exempt(operate_bp)
+    app.register_blueprint(operate_bp)
 
 
 def _register_error_pages(app: Flask) -> None:

@@ -207,6 +207,9 @@ def up(host: str, port: int, web_workers: int) -> None:
                 sys.executable,
                 "-m",
                 "gunicorn",
+                # Metrics summed across the workers, JSON logs when asked for.
+                "--config",
+                "python:campaigns.monitoring.gunicorn_config",
                 "--workers",
                 str(web_workers),
                 "--bind",

@@ -26,6 +26,11 @@ def _int(name: str, default: int) -> int:
     return int(value) if value else default
 
 
+def _float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    return float(value) if value else default
+
+
 def instance_secret_key(instance_path: str) -> str:
     """Return the key stored in the instance folder, creating it on first use."""
     path = Path(instance_path) / "secret_key"
@@ -242,4 +247,19 @@ def from_environment_without_key(instance_path: str) -> dict:
         "COUNT_JSON_MAX_AGE": _int("COUNT_JSON_MAX_AGE", 10),
         # How often the organizer dashboard asks for new figures, in seconds.
         "DASHBOARD_POLL_SECONDS": _int("DASHBOARD_POLL_SECONDS", 5),
+        # --- Health and metrics (docs/configuration.md, "Health and metrics") ---
+        # Seconds each /readyz check may take before it counts as failed.
+        "READYZ_TIMEOUT": _float("READYZ_TIMEOUT", 2.0),
+        # A bearer token /metrics asks for. Without one, /metrics answers only requests made on
+        # this machine (a loopback address, no proxy headers) and is a 404 for everyone else.
+        "METRICS_TOKEN": os.environ.get("METRICS_TOKEN", "").strip(),
+        # Seconds the database and Redis figures of one scrape may take.
+        "METRICS_TIMEOUT": _float("METRICS_TIMEOUT", 5.0),
+        # text (the default) | json: one JSON object per log line, with the request's id.
+        "LOG_FORMAT": os.environ.get("LOG_FORMAT", "text").strip().lower() or "text",
+        "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO").strip().upper() or "INFO",
+        # Take a request's id from its X-Request-ID header (when it is a sane token) rather than
+        # make one. By default only behind trusted proxies, which set or overwrite the header.
+        "TRUST_REQUEST_ID": _bool("TRUST_REQUEST_ID", _int("TRUSTED_PROXIES", 0) > 0),
+        # --- end of health and metrics ---
     }

@@ -29,7 +29,7 @@ LAYERS = [
     },
     {"models"},
     {"core", "urls", "embedded_redis"},
-    {"mail", "congress"},
+    {"mail", "congress", "monitoring"},
     {"accounts"},
     {"directories"},
     {"tracking"},
@@ -42,7 +42,7 @@ LAYERS = [
     {"actions"},
     {"supporters"},
     {"demo"},
-    {"public", "organize", "api"},
+    {"public", "organize", "api", "operate"},
     {"worker", "cli", "__main__", "(app)"},
 ]
 RANK = {name: i for i, layer in enumerate(LAYERS) for name in layer}
