@@ -34,6 +34,9 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(
         __name__,
         instance_relative_config=True,
+        # The folder for this machine's own files (the SQLite database, the generated key,
+        # the embedded Redis); beside the package unless INSTANCE_PATH names another.
+        instance_path=config_module.instance_path(),
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )

@@ -45,6 +45,13 @@ def instance_secret_key(instance_path: str) -> str:
     return key
 
 
+def instance_path() -> str | None:
+    """INSTANCE_PATH as an absolute path, or None for Flask's default (`instance/` beside the
+    package): a container or a second node on one machine gives each its own."""
+    value = os.environ.get("INSTANCE_PATH", "").strip()
+    return str(Path(value).resolve()) if value else None
+
+
 def default_redis_url(instance_path: str) -> str:
     """Where `campaigns up` starts its embedded Redis when REDIS_URL is not set."""
     return f"unix://{Path(instance_path) / 'redis.sock'}"
