@@ -9,7 +9,7 @@ Listens to every queue, in this order, unless queue names are given:
 - `default`: webhooks, partner sharing, and the periodic sweeps and prunes.
 
 It runs RQ's scheduler for delayed jobs and retries, and each job inside the application
-context. The periodic jobs are enqueued by `flask --app wsgi cron` (one per deployment).
+context. The periodic jobs are enqueued by `campaigns cron` (one or several, docs/queue.md).
 """
 
 import sys

@@ -24,8 +24,16 @@ def register_commands(app: Flask) -> None:
 
 def main() -> None:
     from campaigns import create_app
+    from campaigns.config import MissingSecretKey
 
-    FlaskGroup(create_app=lambda: create_app(), help="Run and manage campaigns.")()
+    def load() -> Flask:
+        try:
+            return create_app()
+        except MissingSecretKey as exc:
+            # A setting to fix, said in one line rather than under a traceback.
+            raise click.ClickException(str(exc)) from exc
+
+    FlaskGroup(create_app=load, help="Run and manage campaigns.")()
 
 
 @click.command("create-owner")
@@ -167,8 +175,11 @@ def worker(queue_names: tuple[str, ...], burst: bool) -> None:
 
 @click.command("cron")
 def cron() -> None:
-    """Enqueue the periodic sweeps on schedule. Run exactly one per deployment."""
+    """Enqueue the periodic sweeps on schedule. Run one or several, on any machines: one at
+    a time holds a lease in Redis and enqueues; another takes over within CRON_LEASE_SECONDS
+    of it dying, and each period is enqueued once whoever holds it."""
     from campaigns.worker import run_cron
+
 
     run_cron(current_app._get_current_object())
 

@@ -2,7 +2,10 @@
 
 Everything a deployment changes is an environment variable; nothing secret lives in the
 repository. `SECRET_KEY`, when not given, is generated once and kept in the instance folder
-so sessions and signed links survive a restart.
+so sessions and signed links survive a restart. That is right only for one machine: with
+PostgreSQL or an https PUBLIC_URL (a real deployment, maybe of several nodes, each with its
+own instance folder) a missing key stops the start instead, as each node would sign with a
+key of its own and refuse the others' links and sessions.
 """
 
 from __future__ import annotations
@@ -87,11 +90,37 @@ def database_url(instance_path: str) -> str:
     return url
 
 
+class MissingSecretKey(RuntimeError):
+    """A deployment that may span several machines started without SECRET_KEY."""
+
+
+GENERATE_KEY = "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+
+
 def from_environment(instance_path: str) -> dict:
     """Build the configuration mapping for `create_app` from the environment."""
     values = from_environment_without_key(instance_path)
-    values["SECRET_KEY"] = os.environ.get("SECRET_KEY") or instance_secret_key(instance_path)
+    key = os.environ.get("SECRET_KEY")
+    if not key:
+        shared = shared_deployment(values)
+        if shared:
+            raise MissingSecretKey(
+                f"SECRET_KEY is not set, and {shared}: every node must sign with the same "
+                "key, so none is generated into the instance folder. Set SECRET_KEY to the "
+                f"same secret on every node, for example the output of {GENERATE_KEY}"
+            )
+        key = instance_secret_key(instance_path)
+    values["SECRET_KEY"] = key
     return values
+
+
+def shared_deployment(values: dict) -> str:
+    """Why this looks like a deployment that may run on several machines ('' if not)."""
+    if values["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        return "DATABASE_URL names a PostgreSQL database"
+    if values["PUBLIC_URL"].startswith("https://"):
+        return "PUBLIC_URL is https"
+    return ""
 
 
 def from_environment_without_key(instance_path: str) -> dict:
@@ -246,6 +275,13 @@ def from_environment_without_key(instance_path: str) -> dict:
         # --- end of request sizes ---
         # Web requests time out long before this; it bounds a job that hangs on a provider.
         "JOB_TIMEOUT": _int("JOB_TIMEOUT", 120),
+        # --- The cron scheduler (campaigns/scheduler.py, docs/queue.md) ---
+        # Seconds the `campaigns cron` process that enqueues holds its lease; another takes
+        # over within about this long and a third after it dies.
+        "CRON_LEASE_SECONDS": _float("CRON_LEASE_SECONDS", 15),
+        # Multiplies every interval of the periodic tasks; tests shorten them. 1 in production.
+        "CRON_INTERVAL_SCALE": _float("CRON_INTERVAL_SCALE", 1),
+        # --- end of the cron scheduler ---
         # --- Campaign tracking (docs/tracking.md) ---
         # Seconds a web process reuses an action's public count and recent signers; counts
         # trail signing by a tally anyway. 0 reads them on every request.

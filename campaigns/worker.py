@@ -10,13 +10,13 @@ from flask import Flask
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from rq import Worker
-from rq.cron import CronScheduler
 from rq.scheduler import RQScheduler
 from rq.utils import import_attribute
 from sqlalchemy.orm import configure_mappers
 
 from campaigns.extensions import db, queues
 from campaigns.letters.digests import DIGEST_CRON
+from campaigns.scheduler import LeasedCronScheduler
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +108,7 @@ def build_worker(app: Flask, queue_names: list[str] | None = None) -> AppWorker:
     return worker
 
 
-# (task, queue, interval in seconds) for the cron scheduler.
+# (task, queue, interval in seconds) for the cron scheduler (campaigns/scheduler.py).
 PERIODIC_TASKS: list[tuple[str, str, int]] = [
     # Signing and confirming queue a tally themselves; this one catches what a Redis outage
     # or a lost job left uncounted.
@@ -130,7 +130,7 @@ PERIODIC_TASKS: list[tuple[str, str, int]] = [
     ("campaigns.congress.tasks.refresh_offices", "default", 24 * 60 * 60),
 ]
 
-# (task, queue, cron expression, job timeout as a multiple of JOB_TIMEOUT).
+# (task, queue, cron expression in UTC, job timeout as a multiple of JOB_TIMEOUT).
 SCHEDULED_TASKS: list[tuple[str, str, str, int]] = [
     ("campaigns.letters.tasks.send_digests", "mail", DIGEST_CRON, 10),
 ]
@@ -142,13 +142,17 @@ def periodic_jobs() -> list[tuple[Callable, str, int]]:
     return [(import_attribute(task), queue, interval) for task, queue, interval in PERIODIC_TASKS]
 
 
-def build_cron(app: Flask) -> CronScheduler:
-    """The scheduler that enqueues the periodic sweeps; run exactly one per deployment."""
+def build_cron(app: Flask) -> LeasedCronScheduler:
+    """The scheduler that enqueues the periodic sweeps. Run it on as many machines as you
+    like: one at a time holds the lease and enqueues, the others take over if it dies."""
     with app.app_context():
-        cron = CronScheduler(connection=queues.connection, name="campaigns-cron")
+        cron = LeasedCronScheduler(
+            queues.connection, lease_seconds=app.config["CRON_LEASE_SECONDS"]
+        )
     timeout = app.config["JOB_TIMEOUT"]
+    scale = app.config["CRON_INTERVAL_SCALE"]
     for func, queue_name, interval in periodic_jobs():
-        cron.register(func, queue_name, interval=interval, job_timeout=timeout)
+        cron.register(func, queue_name, interval=interval * scale, job_timeout=timeout)
     for task, queue_name, expression, times in SCHEDULED_TASKS:
         cron.register(
             import_attribute(task), queue_name, cron=expression, job_timeout=timeout * times
@@ -159,8 +163,10 @@ def build_cron(app: Flask) -> CronScheduler:
 def run_cron(app: Flask) -> None:
     """Run the cron scheduler until it is stopped, starting it again when Redis went away.
 
-    RQ's ends on the first connection error; through a Sentinel failover that would stop the
-    sweeps, which are what finds the work a failover lost (docs/configuration.md).
+    A round that meets a Redis error waits and tries again (scheduler.py); this covers the
+    start, which registers the scheduler in Redis: through a Sentinel failover a stopped cron
+    would stop the sweeps, which are what finds the work a failover lost
+    (docs/configuration.md).
     """
     while True:
         try:

@@ -43,7 +43,7 @@ LAYERS = [
     {"supporters"},
     {"demo"},
     {"public", "organize", "api", "operate"},
-    {"worker", "cli", "__main__", "(app)"},
+    {"scheduler", "worker", "cli", "__main__", "(app)"},
 ]
 RANK = {name: i for i, layer in enumerate(LAYERS) for name in layer}
 

@@ -1,13 +1,18 @@
 import os
 import stat
+import subprocess
+import sys
+
+import pytest
 
 from campaigns import create_app
-from campaigns.config import from_environment
+from campaigns.config import MissingSecretKey, from_environment
 
 
 def test_secret_key_is_generated_once_and_kept(tmp_path, monkeypatch):
     """Without SECRET_KEY a key is made once, kept owner-only, and reused on restart."""
-    monkeypatch.delenv("SECRET_KEY", raising=False)
+    for name in ("SECRET_KEY", "DATABASE_URL", "PUBLIC_URL"):
+        monkeypatch.delenv(name, raising=False)
     first = from_environment(str(tmp_path))["SECRET_KEY"]
     second = from_environment(str(tmp_path))["SECRET_KEY"]
     assert first == second and len(first) >= 40
@@ -74,3 +79,56 @@ def test_postgres_scheme_from_hosting_platforms_is_accepted(tmp_path, monkeypatc
     monkeypatch.setenv("DATABASE_URL", "postgres://u:p@db.internal:5432/campaigns")
     url = from_environment(str(tmp_path))["SQLALCHEMY_DATABASE_URI"]
     assert url == "postgresql://u:p@db.internal:5432/campaigns"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "reason"),
+    [
+        ("DATABASE_URL", "postgresql://db.internal/campaigns", "PostgreSQL"),
+        ("DATABASE_URL", "postgres://u:p@db.internal/campaigns", "PostgreSQL"),
+        ("PUBLIC_URL", "https://act.local99.example", "PUBLIC_URL is https"),
+    ],
+)
+def test_a_deployment_without_secret_key_refuses_to_start(
+    tmp_path, monkeypatch, variable, value, reason
+):
+    """With PostgreSQL or an https address, several nodes may serve: a key generated per
+    node would break every link another node signed, so none is made; the error says what
+    to set and how to make a key."""
+    for name in ("SECRET_KEY", "DATABASE_URL", "PUBLIC_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(MissingSecretKey) as error:
+        from_environment(str(tmp_path))
+    message = str(error.value)
+    assert "Set SECRET_KEY" in message and reason in message
+    assert "secrets.token_urlsafe(48)" in message
+    assert not (tmp_path / "secret_key").exists()
+    monkeypatch.setenv("SECRET_KEY", "the same on every node")
+    assert from_environment(str(tmp_path))["SECRET_KEY"] == "the same on every node"
+
+
+def test_the_laptop_setup_still_makes_its_own_key(tmp_path, monkeypatch):
+    """SQLite over http, as `campaigns up` runs, needs no SECRET_KEY."""
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("PUBLIC_URL", "http://127.0.0.1:5000")
+    assert from_environment(str(tmp_path))["SECRET_KEY"]
+    assert (tmp_path / "secret_key").exists()
+
+
+def test_the_command_line_says_what_to_set_without_a_traceback():
+    """`campaigns cron` on PostgreSQL without SECRET_KEY stops at once with one clear line."""
+    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "PUBLIC_URL")}
+    env["DATABASE_URL"] = "postgresql://nowhere.invalid/campaigns"
+    env["REDIS_URL"] = "redis://nowhere.invalid:1/0"
+    done = subprocess.run(
+        [sys.executable, "-m", "campaigns", "cron"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1
+    assert done.stderr.startswith("Error: SECRET_KEY is not set")
+    assert "token_urlsafe" in done.stderr and "Traceback" not in done.stderr
