@@ -180,7 +180,6 @@ def cron() -> None:
     of it dying, and each period is enqueued once whoever holds it."""
     from campaigns.worker import run_cron
 
-
     run_cron(current_app._get_current_object())
 
 
