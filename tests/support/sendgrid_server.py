@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -19,6 +20,8 @@ class Recorded:
     path: str
     headers: dict[str, str]
     body: dict
+    # When the request arrived, on the monotonic clock (bench/surge.py times emails by it).
+    received_at: float = field(default_factory=time.monotonic)
 
 
 @dataclass
