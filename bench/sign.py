@@ -224,12 +224,20 @@ def run(args: argparse.Namespace, wrk: str, stack: ExitStack) -> int:
 
 def seed(database_url: str, redis_url: str) -> str:
     """Migrate, then create an organization with a live petition; returns its slug."""
+    seed_petitions(database_url, redis_url, {"fair-pay-care-workers": False})
+    return "fair-pay-care-workers"
+
+
+def seed_petitions(database_url: str, redis_url: str, petitions: dict[str, bool]) -> None:
+    """Migrate; an organization with one live campaign per petition, `petitions` mapping each
+    slug to whether its signers confirm by email (bench/surge.py seeds two)."""
     from flask_migrate import upgrade
 
     from campaigns import create_app
     from campaigns.accounts import staff as accounts
     from campaigns.actions import authoring as organizing
     from campaigns.extensions import db
+    from campaigns.integrity import checks as integrity
 
     app = create_app(
         {
@@ -245,33 +253,30 @@ def seed(database_url: str, redis_url: str) -> str:
             "organizer@example.org", "correct horse battery", "Bench Workers United"
         )
         organization = accounts.memberships(owner)[0].organization
-        campaign = organizing.create_campaign(
-            organization, title="Fair pay for care workers", goal=None
-        )
-        content = organizing.PetitionContent(
-            locale="en",
-            title="Fair pay for care workers",
-            body="We ask the county to pay home care workers a living wage.",
-        )
-        petition = organizing.save_petition(
-            campaign,
-            [content],
-            goal=None,
-            requires_confirmation=False,
-            slug="fair-pay-care-workers",
-        )
-        organizing.publish(campaign)
+        for slug, requires_confirmation in petitions.items():
+            campaign = organizing.create_campaign(
+                organization, title="Fair pay for care workers", goal=None
+            )
+            content = organizing.PetitionContent(
+                locale="en",
+                title="Fair pay for care workers",
+                body="We ask the county to pay home care workers a living wage.",
+            )
+            organizing.save_petition(
+                campaign,
+                [content],
+                goal=None,
+                requires_confirmation=requires_confirmation,
+                slug=slug,
+            )
+            organizing.publish(campaign)
         # Every benchmark supporter's email is at example.org: treat it as the big webmail
         # provider it stands in for, which the limit per email domain leaves alone.
-        from campaigns.integrity import checks as integrity
-
         limits = integrity.limits_of(organization.id)
         limits.allowed_domains += "\nexample.org"
         db.session.commit()
-        slug = petition.slug
         db.session.remove()
         db.engine.dispose()
-    return slug
 
 
 @contextmanager

@@ -112,7 +112,7 @@ def run(args: argparse.Namespace, wrk: str | None, stack: ExitStack) -> int:
     stack.callback(sendgrid.stop)
     engine = create_engine(postgres.url, poolclass=NullPool)
     stack.callback(engine.dispose)
-    seed(postgres.url, redis_server.url)
+    sign.seed_petitions(postgres.url, redis_server.url, {PROBE_SLUG: False, SURGE_SLUG: True})
     postgres_pid = int((postgres.folder / "data" / "postmaster.pid").read_text().split()[0])
 
     env = {k: v for k, v in os.environ.items() if k != "GUNICORN_CMD_ARGS"}
@@ -186,52 +186,6 @@ def run(args: argparse.Namespace, wrk: str | None, stack: ExitStack) -> int:
         unsent,
         load_before,
     )
-
-
-def seed(database_url: str, redis_url: str) -> None:
-    """Migrate; an organization with two live petitions: the probe's, without confirmation,
-    and the surge's, which asks every signer to confirm by email."""
-    from flask_migrate import upgrade
-
-    from campaigns import create_app
-    from campaigns.accounts import staff as accounts
-    from campaigns.actions import authoring as organizing
-    from campaigns.extensions import db
-    from campaigns.integrity import checks as integrity
-
-    app = create_app(
-        {
-            "SECRET_KEY": SECRET_KEY,
-            "SQLALCHEMY_DATABASE_URI": database_url,
-            "REDIS_URL": redis_url,
-            "MAIL_BACKEND": "outbox",
-        }
-    )
-    with app.app_context():
-        upgrade()
-        owner = accounts.create_owner(
-            "organizer@example.org", "correct horse battery", "Surge Workers United"
-        )
-        organization = accounts.memberships(owner)[0].organization
-        for slug, confirm in ((PROBE_SLUG, False), (SURGE_SLUG, True)):
-            campaign = organizing.create_campaign(
-                organization, title=f"Fair pay for care workers ({slug})", goal=None
-            )
-            content = organizing.PetitionContent(
-                locale="en",
-                title="Fair pay for care workers",
-                body="We ask the county to pay home care workers a living wage.",
-            )
-            organizing.save_petition(
-                campaign, [content], goal=None, requires_confirmation=confirm, slug=slug
-            )
-            organizing.publish(campaign)
-        # The supporters' emails are at example.org, standing in for a big webmail provider.
-        limits = integrity.limits_of(organization.id)
-        limits.allowed_domains += "\nexample.org"
-        db.session.commit()
-        db.session.remove()
-        db.engine.dispose()
 
 
 def probe(wrk: str, node: sign.Served, seconds: int) -> float:
